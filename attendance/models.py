@@ -1,0 +1,1 @@
+# Registrations, waitlists and attendance arrive with the registration issue.

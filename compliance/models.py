@@ -1,0 +1,1 @@
+# Audit trail, certifications and auditor exports arrive with the compliance issues.

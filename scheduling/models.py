@@ -1,0 +1,269 @@
+"""Courses, sessions, their dated blocks and the bookings that make double-booking impossible.
+
+Every bookable resource (room, virtual-classroom host account, instructor) is booked through
+booking rows that hold a `tstzrange` (room buffers folded in) under a PostgreSQL exclusion
+constraint per resource. Services check first to name the conflicting session; the constraint
+is the guarantee.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from instructors.models import Instructor
+from tms.models import TimeStampedModel
+from tms.validators import validate_time_zone
+from venues.models import HostAccount, Room, RoomFeature
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class DeliveryMode(models.TextChoices):
+    ILT = "ilt", _("In a room (ILT)")
+    VILT = "vilt", _("On a video call (VILT)")
+
+
+class Course(TimeStampedModel):
+    code = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    default_duration_minutes = models.PositiveIntegerField(
+        default=180, validators=[MinValueValidator(1)]
+    )
+    default_capacity = models.PositiveIntegerField(default=12, validators=[MinValueValidator(1)])
+    delivery_modes = ArrayField(
+        models.CharField(max_length=8, choices=DeliveryMode.choices),
+        default=list,
+        help_text=_("Modes this course may run in."),
+    )
+    wanted_room_features = ArrayField(
+        models.CharField(max_length=32, choices=RoomFeature.choices), default=list, blank=True
+    )
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_by"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_capacity__gte=1), name="course_default_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(delivery_modes=[]), name="course_has_a_delivery_mode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class SessionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Legal status changes; any status except cancelled may become cancelled (with a reason).
+SESSION_TRANSITIONS: dict[str, set[str]] = {
+    SessionStatus.DRAFT: {SessionStatus.SCHEDULED, SessionStatus.CANCELLED},
+    SessionStatus.SCHEDULED: {SessionStatus.COMPLETED, SessionStatus.CANCELLED},
+    SessionStatus.COMPLETED: {SessionStatus.CANCELLED},
+    SessionStatus.CANCELLED: set(),
+}
+
+
+class Session(TimeStampedModel):
+    """One scheduled offering of a course, with one or more dated blocks."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    delivery_mode = models.CharField(max_length=8, choices=DeliveryMode.choices)
+    status = models.CharField(
+        max_length=16, choices=SessionStatus.choices, default=SessionStatus.DRAFT
+    )
+    cancellation_reason = models.TextField(blank=True)
+    capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    min_attendees = models.PositiveIntegerField(default=0)
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    notes = models.TextField(blank=True)
+    wanted_features = ArrayField(
+        models.CharField(max_length=32, choices=RoomFeature.choices), default=list, blank=True
+    )
+    host_account = models.ForeignKey(
+        HostAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    join_url = models.URLField(max_length=500, blank=True)
+    # First active block start / last active block end, kept by the services for filtering.
+    starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(min_attendees__lte=F("capacity")), name="session_minimum_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="session_registration_closes_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SessionStatus.CANCELLED) | ~Q(cancellation_reason=""),
+                name="session_cancellation_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_mode=DeliveryMode.ILT, host_account__isnull=True)
+                | Q(delivery_mode=DeliveryMode.VILT),
+                name="session_ilt_has_no_host_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self) -> str:
+        when = f" {self.starts_at:%Y-%m-%d}" if self.starts_at else ""
+        return f"{self.course.code}{when} (#{self.pk})"
+
+
+class BlockStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SessionBlock(TimeStampedModel):
+    """A dated part of a session (one day of a 3-day course, one of two half-days...)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="blocks")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=BlockStatus.choices, default=BlockStatus.ACTIVE)
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="blocks"
+    )
+    cancellation_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="block_ends_after_start"),
+            ExclusionConstraint(
+                name="blocks_of_a_session_never_overlap",
+                expressions=[
+                    ("session", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status=BlockStatus.ACTIVE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == BlockStatus.ACTIVE
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead instructor")
+    CO_FACILITATOR = "co_facilitator", _("Co-facilitator")
+
+
+class InstructorAssignment(TimeStampedModel):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="assignments")
+    instructor = models.ForeignKey(Instructor, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=16, choices=AssignmentRole.choices)
+
+    class Meta:
+        ordering = ["role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "instructor"], name="instructor_assigned_once_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=Q(role=AssignmentRole.LEAD),
+                name="one_lead_instructor_per_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} ({self.get_role_display()}) on {self.session_id}"
+
+
+class RoomBooking(models.Model):
+    """The room is held for the block, setup and teardown buffers included."""
+
+    block = models.OneToOneField(SessionBlock, on_delete=models.CASCADE, related_name="room_booking")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
+    during = DateTimeRangeField()
+
+    class Meta:
+        constraints = [
+            ExclusionConstraint(
+                name="room_never_double_booked",
+                expressions=[("room", RangeOperators.EQUAL), ("during", RangeOperators.OVERLAPS)],
+            ),
+        ]
+
+
+class HostAccountBooking(models.Model):
+    """A virtual-classroom licence hosts one meeting at a time."""
+
+    block = models.OneToOneField(
+        SessionBlock, on_delete=models.CASCADE, related_name="host_account_booking"
+    )
+    host_account = models.ForeignKey(HostAccount, on_delete=models.PROTECT, related_name="bookings")
+    during = DateTimeRangeField()
+
+    class Meta:
+        constraints = [
+            ExclusionConstraint(
+                name="host_account_never_double_booked",
+                expressions=[
+                    ("host_account", RangeOperators.EQUAL),
+                    ("during", RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+
+class InstructorBooking(models.Model):
+    """An assigned instructor is held for each active block of the session."""
+
+    assignment = models.ForeignKey(
+        InstructorAssignment, on_delete=models.CASCADE, related_name="bookings"
+    )
+    block = models.ForeignKey(SessionBlock, on_delete=models.CASCADE, related_name="instructor_bookings")
+    instructor = models.ForeignKey(Instructor, on_delete=models.PROTECT, related_name="bookings")
+    during = DateTimeRangeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "block"], name="instructor_booked_once_per_block"),
+            ExclusionConstraint(
+                name="instructor_never_double_booked",
+                expressions=[
+                    ("instructor", RangeOperators.EQUAL),
+                    ("during", RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]

