@@ -38,7 +38,9 @@ class Instructor(TimeStampedModel):
 class Qualification(TimeStampedModel):
     """The instructor may teach the course; an expired qualification no longer counts."""
 
-    instructor = models.ForeignKey(Instructor, on_delete=models.CASCADE, related_name="qualifications")
+    instructor = models.ForeignKey(
+        Instructor, on_delete=models.CASCADE, related_name="qualifications"
+    )
     course = models.ForeignKey(
         "scheduling.Course", on_delete=models.CASCADE, related_name="qualifications"
     )
@@ -68,7 +70,9 @@ class Weekday(models.IntegerChoices):
 class WorkingHours(TimeStampedModel):
     """A weekly window, in the instructor's home time zone, when they normally teach."""
 
-    instructor = models.ForeignKey(Instructor, on_delete=models.CASCADE, related_name="working_hours")
+    instructor = models.ForeignKey(
+        Instructor, on_delete=models.CASCADE, related_name="working_hours"
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts = models.TimeField()
     ends = models.TimeField()
@@ -77,7 +81,9 @@ class WorkingHours(TimeStampedModel):
         ordering = ["weekday", "starts"]
         verbose_name_plural = "working hours"
         constraints = [
-            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="working_hours_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends__gt=F("starts")), name="working_hours_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -118,7 +118,8 @@ class Session(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
             models.CheckConstraint(
-                condition=Q(min_attendees__lte=F("capacity")), name="session_minimum_within_capacity"
+                condition=Q(min_attendees__lte=F("capacity")),
+                name="session_minimum_within_capacity",
             ),
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
@@ -154,7 +155,9 @@ class SessionBlock(TimeStampedModel):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="blocks")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=BlockStatus.choices, default=BlockStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=BlockStatus.choices, default=BlockStatus.ACTIVE
+    )
     room = models.ForeignKey(
         Room, on_delete=models.PROTECT, null=True, blank=True, related_name="blocks"
     )
@@ -163,7 +166,9 @@ class SessionBlock(TimeStampedModel):
     class Meta:
         ordering = ["starts_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="block_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="block_ends_after_start"
+            ),
             ExclusionConstraint(
                 name="blocks_of_a_session_never_overlap",
                 expressions=[
@@ -209,10 +214,21 @@ class InstructorAssignment(TimeStampedModel):
         return f"{self.instructor} ({self.get_role_display()}) on {self.session_id}"
 
 
+class BookingConstraint:
+    """Names of the exclusion constraints, used to map a violation to the resource."""
+
+    ROOM = "room_never_double_booked"
+    HOST_ACCOUNT = "host_account_never_double_booked"
+    INSTRUCTOR = "instructor_never_double_booked"
+
+
 class RoomBooking(models.Model):
     """The room is held for the block, setup and teardown buffers included."""
 
-    block = models.OneToOneField(SessionBlock, on_delete=models.CASCADE, related_name="room_booking")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="room_bookings")
+    block = models.OneToOneField(
+        SessionBlock, on_delete=models.CASCADE, related_name="room_booking"
+    )
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="bookings")
     during = DateTimeRangeField()
 
@@ -220,14 +236,26 @@ class RoomBooking(models.Model):
         constraints = [
             ExclusionConstraint(
                 name="room_never_double_booked",
-                expressions=[("room", RangeOperators.EQUAL), ("during", RangeOperators.OVERLAPS)],
+                expressions=[
+                    ("room", RangeOperators.EQUAL),
+                    ("during", RangeOperators.OVERLAPS),
+                    # Blocks of one session never overlap (own constraint), but their buffers
+                    # may: a morning and an afternoon block in the same room are one booking.
+                    ("session", RangeOperators.NOT_EQUAL),
+                ],
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} held {self.during} by session {self.session_id}"
 
 
 class HostAccountBooking(models.Model):
     """A virtual-classroom licence hosts one meeting at a time."""
 
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="host_account_bookings"
+    )
     block = models.OneToOneField(
         SessionBlock, on_delete=models.CASCADE, related_name="host_account_booking"
     )
@@ -241,29 +269,44 @@ class HostAccountBooking(models.Model):
                 expressions=[
                     ("host_account", RangeOperators.EQUAL),
                     ("during", RangeOperators.OVERLAPS),
+                    ("session", RangeOperators.NOT_EQUAL),
                 ],
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.host_account_id} held {self.during} by session {self.session_id}"
 
 
 class InstructorBooking(models.Model):
     """An assigned instructor is held for each active block of the session."""
 
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="instructor_bookings"
+    )
     assignment = models.ForeignKey(
         InstructorAssignment, on_delete=models.CASCADE, related_name="bookings"
     )
-    block = models.ForeignKey(SessionBlock, on_delete=models.CASCADE, related_name="instructor_bookings")
+    block = models.ForeignKey(
+        SessionBlock, on_delete=models.CASCADE, related_name="instructor_bookings"
+    )
     instructor = models.ForeignKey(Instructor, on_delete=models.PROTECT, related_name="bookings")
     during = DateTimeRangeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "block"], name="instructor_booked_once_per_block"),
+            models.UniqueConstraint(
+                fields=["assignment", "block"], name="instructor_booked_once_per_block"
+            ),
             ExclusionConstraint(
                 name="instructor_never_double_booked",
                 expressions=[
                     ("instructor", RangeOperators.EQUAL),
                     ("during", RangeOperators.OVERLAPS),
+                    ("session", RangeOperators.NOT_EQUAL),
                 ],
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor_id} held {self.during} by session {self.session_id}"

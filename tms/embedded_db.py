@@ -8,6 +8,7 @@ on PostgreSQL, so every constraint (exclusion constraints included) is the same 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from pathlib import Path
@@ -53,9 +54,8 @@ def _create_database_if_missing(admin_uri: str, database: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
             if cursor.fetchone() is None:
-                try:
+                # Another process may create it between our check and our create.
+                with contextlib.suppress(psycopg2.errors.DuplicateDatabase):
                     cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-                except psycopg2.errors.DuplicateDatabase:
-                    pass  # another process created it between our check and our create
     finally:
         connection.close()

@@ -46,7 +46,8 @@ class Room(TimeStampedModel):
             models.UniqueConstraint(fields=["site", "name"], name="room_name_unique_per_site"),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="room_capacity_positive"),
             models.CheckConstraint(
-                condition=Q(setup_buffer_minutes__lte=24 * 60) & Q(teardown_buffer_minutes__lte=24 * 60),
+                condition=Q(setup_buffer_minutes__lte=24 * 60)
+                & Q(teardown_buffer_minutes__lte=24 * 60),
                 name="room_buffers_at_most_a_day",
             ),
         ]

@@ -1,0 +1,158 @@
+"""Write booking rows, and turn a constraint violation from a race into the same 409.
+
+Bookings are written in a fixed order (rooms, host accounts, instructors; each by resource id)
+so that two transactions wanting the same resources queue behind each other instead of
+deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from psycopg2 import errorcodes
+
+from scheduling.models import (
+    BookingConstraint,
+    HostAccountBooking,
+    InstructorAssignment,
+    InstructorBooking,
+    RoomBooking,
+    Session,
+    SessionBlock,
+)
+from scheduling.services.planning import Proposal, block_range, evaluate, room_range
+from tms.exceptions import Busy, ResourceConflict, RuleViolation
+
+LOCK_TIMEOUT = "3s"
+
+T = TypeVar("T")
+
+
+def set_lock_timeout() -> None:
+    """Waiting on another transaction's booking is bounded: a timeout becomes `Busy`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def lock_session(session_id: int) -> Session:
+    """Lock the session row: edits of one session are serialised."""
+    set_lock_timeout()
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("course", "host_account")
+        .get(pk=session_id)
+    )
+
+
+def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-untyped-def]
+    """Evaluate the proposal; raise the right error, else return the warnings."""
+    report = evaluate(proposal, now=now)
+    if report.conflicts:
+        first = next(f for f in report.errors if f.conflict is not None)
+        raise ResourceConflict(
+            first.message, fields=report.field_errors(), conflicts=report.conflicts
+        )
+    if report.errors:
+        raise RuleViolation(report.errors[0].message, fields=report.field_errors())
+    return report.warnings
+
+
+@contextmanager
+def constraint_guard(recheck: Callable[[], Proposal], *, now) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Run booking writes in a savepoint; map database refusals to domain errors.
+
+    A concurrent transaction may book the same resource between our check and our insert.
+    The exclusion constraint then refuses our row (after the other commits). We re-run the
+    check, which now sees the committed booking, so the client gets the same 409 naming the
+    conflicting session as if the check had caught it.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        cause = error.__cause__
+        code = getattr(cause, "pgcode", None)
+        if code != errorcodes.EXCLUSION_VIOLATION:
+            raise
+        constraint = getattr(getattr(cause, "diag", None), "constraint_name", "") or ""
+        raise_for_report(recheck(), now=now)
+        # The rival's row is gone again (it rolled back after refusing us): report generically.
+        raise ResourceConflict(_describe_constraint(constraint)) from error
+    except DatabaseError as error:
+        code = getattr(error.__cause__, "pgcode", None)
+        if code in (errorcodes.LOCK_NOT_AVAILABLE, errorcodes.DEADLOCK_DETECTED):
+            raise Busy(
+                _("Another change to the same resources is in progress; try again.")
+            ) from error
+        raise
+
+
+def _describe_constraint(name: str) -> str:
+    return {
+        BookingConstraint.ROOM: _("The room was booked by someone else a moment ago."),
+        BookingConstraint.HOST_ACCOUNT: _(
+            "The host account was booked by someone else a moment ago."
+        ),
+        BookingConstraint.INSTRUCTOR: _("The instructor was booked by someone else a moment ago."),
+    }.get(name, _("Another booking overlaps this one."))
+
+
+def book_blocks_locked(
+    session: Session, blocks: Sequence[SessionBlock], assignments: Sequence[InstructorAssignment]
+) -> None:
+    """Write room, host-account and instructor bookings for `blocks`.
+
+    Assumes the caller holds the session lock (or created the session in this transaction)
+    and has deleted any previous bookings of these blocks.
+    """
+    active = [b for b in blocks if b.is_active]
+    rooms = sorted(
+        (b for b in active if b.room is not None), key=lambda b: (b.room_id, b.starts_at)
+    )
+    RoomBooking.objects.bulk_create(
+        [
+            RoomBooking(
+                session=session,
+                block=b,
+                room_id=b.room_id,
+                during=room_range(b.room, b.starts_at, b.ends_at),  # type: ignore[arg-type]
+            )
+            for b in rooms
+        ]
+    )
+    if session.host_account_id is not None:
+        HostAccountBooking.objects.bulk_create(
+            [
+                HostAccountBooking(
+                    session=session,
+                    block=b,
+                    host_account_id=session.host_account_id,
+                    during=block_range(b.starts_at, b.ends_at),
+                )
+                for b in active
+            ]
+        )
+    people = sorted(assignments, key=lambda a: a.instructor_id)
+    InstructorBooking.objects.bulk_create(
+        [
+            InstructorBooking(
+                session=session,
+                assignment=a,
+                block=b,
+                instructor_id=a.instructor_id,
+                during=block_range(b.starts_at, b.ends_at),
+            )
+            for a in people
+            for b in active
+        ]
+    )
+
+
+def unbook_blocks(block_ids: Sequence[int]) -> None:
+    RoomBooking.objects.filter(block_id__in=block_ids).delete()
+    HostAccountBooking.objects.filter(block_id__in=block_ids).delete()
+    InstructorBooking.objects.filter(block_id__in=block_ids).delete()

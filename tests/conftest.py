@@ -1,0 +1,129 @@
+"""Shared fixtures: personas, a clock, and a helper that schedules sessions via the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from scheduling.models import AssignmentRole, DeliveryMode, Session
+from scheduling.services import ProposedBlock, ProposedInstructor, SessionInput, session_create
+from tests import factories
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+# A fixed "now" for services; session dates in tests lie after it.
+NOW = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def at(day: str, clock: str, zone: zoneinfo.ZoneInfo = PARIS) -> dt.datetime:
+    """at("2030-03-04", "09:00") → an aware datetime in Paris time."""
+    return dt.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=zone)
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+@pytest.fixture
+def coordinator(db):  # type: ignore[no-untyped-def]
+    return factories.UserFactory(username="coordinator", role="Coordinator")
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    return factories.UserFactory(username="auditor", role="Auditor")
+
+
+@pytest.fixture
+def learner(db):  # type: ignore[no-untyped-def]
+    return factories.UserFactory(username="learner", role="Learner")
+
+
+@pytest.fixture
+def outsider(db):  # type: ignore[no-untyped-def]
+    """Signed in, but holds no role."""
+    return factories.UserFactory(username="outsider")
+
+
+@pytest.fixture
+def instructor(db):  # type: ignore[no-untyped-def]
+    return factories.InstructorFactory(user__username="instructor")
+
+
+@pytest.fixture
+def course(db):  # type: ignore[no-untyped-def]
+    return factories.CourseFactory(code="SAFE-101", title="Workplace safety")
+
+
+@pytest.fixture
+def room(db):  # type: ignore[no-untyped-def]
+    return factories.RoomFactory(capacity=20)
+
+
+@pytest.fixture
+def host_account(db):  # type: ignore[no-untyped-def]
+    return factories.HostAccountFactory(participant_limit=50)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(api_client: APIClient) -> Callable[[Any], APIClient]:
+    def signed_in(user: Any) -> APIClient:
+        api_client.force_authenticate(user)
+        return api_client
+
+    return signed_in
+
+
+@pytest.fixture
+def schedule(db, course, room, instructor):  # type: ignore[no-untyped-def]
+    """Schedule a session through the service (qualifying the instructors first)."""
+
+    def make(
+        blocks: list[tuple[dt.datetime, dt.datetime]] | None = None,
+        *,
+        rooms: list[Any] | None = None,
+        instructors: list[Any] | None = None,
+        mode: str = DeliveryMode.ILT,
+        host_account: Any = None,
+        capacity: int = 12,
+        status: str = "draft",
+        the_course: Any = None,
+        now: dt.datetime = NOW,
+    ) -> Session:
+        the_course = the_course or course
+        blocks = blocks or [(at("2030-03-04", "09:00"), at("2030-03-04", "12:00"))]
+        people = instructors if instructors is not None else [instructor]
+        for person in people:
+            factories.QualificationFactory(instructor=person, course=the_course)
+        if mode == DeliveryMode.ILT:
+            chosen = rooms or [room] * len(blocks)
+        else:
+            chosen = [None] * len(blocks)
+        data = SessionInput(
+            course=the_course,
+            delivery_mode=mode,
+            capacity=capacity,
+            time_zone="Europe/Paris",
+            blocks=[
+                ProposedBlock(start, end, chosen[i], index=i) for i, (start, end) in enumerate(blocks)
+            ],
+            instructors=[
+                ProposedInstructor(p, AssignmentRole.LEAD if i == 0 else AssignmentRole.CO_FACILITATOR)
+                for i, p in enumerate(people)
+            ],
+            host_account=host_account,
+            status=status,
+        )
+        return session_create(data=data, now=now)
+
+    return make
