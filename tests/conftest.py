@@ -105,20 +105,21 @@ def schedule(db, course, room, instructor):  # type: ignore[no-untyped-def]
         people = instructors if instructors is not None else [instructor]
         for person in people:
             factories.QualificationFactory(instructor=person, course=the_course)
-        if mode == DeliveryMode.ILT:
-            chosen = rooms or [room] * len(blocks)
-        else:
-            chosen = [None] * len(blocks)
+        ilt = mode == DeliveryMode.ILT
+        chosen = (rooms or [room] * len(blocks)) if ilt else [None] * len(blocks)
         data = SessionInput(
             course=the_course,
             delivery_mode=mode,
             capacity=capacity,
             time_zone="Europe/Paris",
             blocks=[
-                ProposedBlock(start, end, chosen[i], index=i) for i, (start, end) in enumerate(blocks)
+                ProposedBlock(start, end, chosen[i], index=i)
+                for i, (start, end) in enumerate(blocks)
             ],
             instructors=[
-                ProposedInstructor(p, AssignmentRole.LEAD if i == 0 else AssignmentRole.CO_FACILITATOR)
+                ProposedInstructor(
+                    p, AssignmentRole.LEAD if i == 0 else AssignmentRole.CO_FACILITATOR
+                )
                 for i, p in enumerate(people)
             ],
             host_account=host_account,

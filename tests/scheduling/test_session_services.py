@@ -106,7 +106,9 @@ def test_booking_inside_a_room_closure_is_refused(schedule, room):
 
 def test_booking_during_instructor_leave_is_refused(schedule, instructor):
     factories.UnavailabilityFactory(
-        instructor=instructor, starts_at=at("2030-03-04", "00:00"), ends_at=at("2030-03-06", "00:00")
+        instructor=instructor,
+        starts_at=at("2030-03-04", "00:00"),
+        ends_at=at("2030-03-06", "00:00"),
     )
     with pytest.raises(RuleViolation, match="unavailable"):
         schedule()
@@ -119,7 +121,9 @@ def test_new_session_in_the_past_is_refused(schedule):
 
 def test_cancelling_a_session_frees_every_booking(schedule, instructor):
     session = schedule()
-    session_transition(session_id=session.pk, to_status=SessionStatus.CANCELLED, reason="Trainer ill")
+    session_transition(
+        session_id=session.pk, to_status=SessionStatus.CANCELLED, reason="Trainer ill"
+    )
     assert not RoomBooking.objects.exists()
     schedule(instructors=[instructor])  # the same slot can be booked again
 

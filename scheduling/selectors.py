@@ -1,0 +1,196 @@
+"""Reads: who may see which sessions, availability searches, derived capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+
+from instructors.models import Instructor, Qualification, Unavailability
+from scheduling.models import (
+    BlockStatus,
+    Course,
+    InstructorAssignment,
+    InstructorBooking,
+    RoomBooking,
+    Session,
+    SessionBlock,
+    SessionStatus,
+    TsTzRange,
+)
+from scheduling.services.planning import block_range
+from tms.roles import Role, roles_of
+from venues.models import Room, RoomClosure
+
+User = AbstractBaseUser | AnonymousUser
+
+
+# --- Visibility ---------------------------------------------------------------------------------
+
+
+def course_list_for(user: User) -> QuerySet[Course]:
+    """Coordinators and auditors see every course; others the active catalog."""
+    held = roles_of(user)
+    courses = Course.objects.prefetch_related("prerequisites").order_by("code")
+    if held & {Role.COORDINATOR, Role.AUDITOR}:
+        return courses
+    if held & {Role.INSTRUCTOR, Role.LEARNER}:
+        return courses.filter(active=True)
+    return courses.none()
+
+
+def session_list_for(user: User) -> QuerySet[Session]:
+    """Sessions the user may see, ready for listing (blocks, rooms, instructors prefetched).
+
+    Coordinators and auditors: all. Instructors: the sessions they teach, plus the published
+    catalog. Learners: the published catalog (scheduled sessions of active courses).
+    """
+    held = roles_of(user)
+    sessions = Session.objects.select_related("course", "host_account").prefetch_related(
+        Prefetch(
+            "blocks",
+            queryset=SessionBlock.objects.select_related("room__site").order_by("starts_at"),
+        ),
+        Prefetch(
+            "assignments",
+            queryset=InstructorAssignment.objects.select_related("instructor__user"),
+        ),
+    )
+    if held & {Role.COORDINATOR, Role.AUDITOR}:
+        return sessions
+    published = Q(status=SessionStatus.SCHEDULED, course__active=True)
+    if Role.INSTRUCTOR in held:
+        teaching = Exists(
+            InstructorAssignment.objects.filter(session=OuterRef("pk"), instructor__user=user)
+        )
+        return sessions.filter(published | Q(teaching))
+    if Role.LEARNER in held:
+        return sessions.filter(published)
+    return sessions.none()
+
+
+def session_get_for(user: User, pk: int) -> Session:
+    """One visible session; raises Session.DoesNotExist (→ 404) when it is not visible."""
+    return session_list_for(user).get(pk=pk)
+
+
+def session_is_taught_by(session: Session, user: User) -> bool:
+    return any(a.instructor.user_id == user.pk for a in session.assignments.all())
+
+
+# --- Derived capacity -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveCapacity:
+    value: int
+    binding: str  # "session", "room" or "host_account"
+    session_capacity: int
+    room_capacity: int | None
+    host_account_limit: int | None
+
+
+def effective_capacity(session: Session) -> EffectiveCapacity:
+    """The smallest of the session's cap, its rooms' capacity and the host account's limit.
+
+    On a tie the session's own cap is named as binding (it is what the coordinator set).
+    """
+    rooms = [
+        b.room.capacity for b in session.blocks.all() if b.status == BlockStatus.ACTIVE and b.room
+    ]
+    room_capacity = min(rooms) if rooms else None
+    host_limit = session.host_account.participant_limit if session.host_account else None
+    value, binding = session.capacity, "session"
+    if room_capacity is not None and room_capacity < value:
+        value, binding = room_capacity, "room"
+    if host_limit is not None and host_limit < value:
+        value, binding = host_limit, "host_account"
+    return EffectiveCapacity(value, binding, session.capacity, room_capacity, host_limit)
+
+
+# --- Availability ------------------------------------------------------------------------------
+
+
+class Minutes(Func):
+    template = "make_interval(mins => %(expressions)s)"
+    output_field = DurationField()
+
+
+def _shifted(moment: dt.datetime, minutes_field: str, sign: int) -> ExpressionWrapper:
+    expression = Value(moment, output_field=DateTimeField())
+    delta = Minutes(OuterRef(minutes_field))
+    combined = expression - delta if sign < 0 else expression + delta
+    return ExpressionWrapper(combined, output_field=DateTimeField())
+
+
+def rooms_available(
+    *,
+    blocks: Sequence[tuple[dt.datetime, dt.datetime]],
+    min_capacity: int = 1,
+    features: Sequence[str] = (),
+    site_id: int | None = None,
+    exclude_session_id: int | None = None,
+) -> QuerySet[Room]:
+    """Bookable rooms with capacity ≥ N and all `features`, free (buffers included) for every
+    block and not closed then."""
+    rooms = Room.objects.select_related("site").filter(bookable=True, capacity__gte=min_capacity)
+    if features:
+        rooms = rooms.filter(features__contains=list(features))
+    if site_id is not None:
+        rooms = rooms.filter(site_id=site_id)
+    for start, end in blocks:
+        held = TsTzRange(
+            _shifted(start, "setup_buffer_minutes", -1),
+            _shifted(end, "teardown_buffer_minutes", +1),
+        )
+        taken = RoomBooking.objects.filter(room_id=OuterRef("pk"), during__overlap=held)
+        if exclude_session_id is not None:
+            taken = taken.exclude(session_id=exclude_session_id)
+        closed = RoomClosure.objects.filter(
+            room_id=OuterRef("pk"),
+            starts_at__lt=_shifted(end, "teardown_buffer_minutes", +1),
+            ends_at__gt=_shifted(start, "setup_buffer_minutes", -1),
+        )
+        rooms = rooms.filter(~Exists(taken), ~Exists(closed))
+    return rooms.order_by("site__name", "capacity", "name")
+
+
+def instructors_available(
+    *,
+    course: Course,
+    blocks: Sequence[tuple[dt.datetime, dt.datetime]],
+    exclude_session_id: int | None = None,
+) -> QuerySet[Instructor]:
+    """Active instructors qualified for `course` on every block's date, with no booking and no
+    unavailability overlapping any block."""
+    last_day = max(end for _start, end in blocks).date() if blocks else None
+    qualified = Qualification.objects.filter(instructor=OuterRef("pk"), course=course).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=last_day)
+    )
+    people = Instructor.objects.select_related("user").filter(active=True).filter(Exists(qualified))
+    for start, end in blocks:
+        busy = InstructorBooking.objects.filter(
+            instructor=OuterRef("pk"), during__overlap=block_range(start, end)
+        )
+        if exclude_session_id is not None:
+            busy = busy.exclude(session_id=exclude_session_id)
+        away = Unavailability.objects.filter(
+            instructor=OuterRef("pk"), starts_at__lt=end, ends_at__gt=start
+        )
+        people = people.filter(~Exists(busy), ~Exists(away))
+    return people.order_by(F("user__last_name").asc(nulls_last=True), "user__username")

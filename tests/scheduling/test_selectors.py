@@ -1,0 +1,64 @@
+import pytest
+
+from scheduling.selectors import effective_capacity, instructors_available, rooms_available
+from tests import factories
+from tests.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+SLOT = [(at("2030-03-04", "09:00"), at("2030-03-04", "12:00"))]
+
+
+def test_room_search_excludes_booked_small_closed_and_featureless_rooms(schedule, room):
+    schedule()  # books `room`
+    free = factories.RoomFactory(capacity=30, features=["projector", "wheelchair_access"])
+    factories.RoomFactory(capacity=5, features=["projector", "wheelchair_access"])  # too small
+    factories.RoomFactory(capacity=30, features=["projector"])  # lacks a feature
+    closed = factories.RoomFactory(capacity=30, features=["projector", "wheelchair_access"])
+    factories.RoomClosureFactory(
+        room=closed, starts_at=at("2030-03-04", "08:00"), ends_at=at("2030-03-04", "10:00")
+    )
+    found = rooms_available(
+        blocks=SLOT, min_capacity=10, features=["projector", "wheelchair_access"]
+    )
+    assert list(found) == [free]
+
+
+def test_room_search_honours_the_candidate_rooms_buffers(schedule, room):
+    schedule()  # room booked 09:00-12:00
+    buffered = factories.RoomFactory(setup_buffer_minutes=60)
+    schedule(
+        [(at("2030-03-04", "12:00"), at("2030-03-04", "13:00"))],
+        rooms=[buffered],
+        instructors=[factories.InstructorFactory()],
+    )
+    later = [(at("2030-03-04", "13:30"), at("2030-03-04", "15:00"))]
+    # `buffered` is booked until 13:00; its 60-minute setup makes 13:30 impossible.
+    assert buffered not in rooms_available(blocks=later)
+    assert room in rooms_available(blocks=later)
+
+
+def test_instructor_search_needs_a_valid_qualification_and_free_time(schedule, course, instructor):
+    schedule()  # books `instructor`
+    free = factories.InstructorFactory()
+    factories.QualificationFactory(instructor=free, course=course)
+    unqualified = factories.InstructorFactory()
+    on_leave = factories.InstructorFactory()
+    factories.QualificationFactory(instructor=on_leave, course=course)
+    factories.UnavailabilityFactory(
+        instructor=on_leave, starts_at=at("2030-03-04", "00:00"), ends_at=at("2030-03-05", "00:00")
+    )
+    found = list(instructors_available(course=course, blocks=SLOT))
+    assert found == [free]
+    assert unqualified not in found
+
+
+def test_effective_capacity_names_what_binds(schedule, host_account):
+    session = schedule(capacity=12)
+    assert effective_capacity(session).binding == "session"
+    tight = factories.HostAccountFactory(participant_limit=8)
+    vilt = schedule(
+        mode="vilt", host_account=tight, capacity=12, instructors=[factories.InstructorFactory()]
+    )
+    capacity = effective_capacity(vilt)
+    assert (capacity.value, capacity.binding) == (8, "host_account")
