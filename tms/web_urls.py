@@ -1,0 +1,3 @@
+"""Browser pages (owned by the web UI work)."""
+
+urlpatterns: list = []
