@@ -1,0 +1,117 @@
+"""Two requests on separate database connections book the same resource at the same moment.
+
+Both pass the friendly pre-check (neither has committed yet), then insert at once: the
+exclusion constraint lets exactly one in and the other gets the same clear conflict.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from scheduling.models import InstructorBooking, RoomBooking, Session
+from scheduling.services import booking, sessions
+from tests import factories
+from tests.conftest import at
+from tms.exceptions import ResourceConflict
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(monkeypatch: pytest.MonkeyPatch, attempts: list[Callable[[], Session]]) -> list[Any]:
+    """Run the attempts in threads that all reach the booking insert before any inserts."""
+    barrier = threading.Barrier(len(attempts), timeout=20)
+    real_book = booking.book_blocks_locked
+
+    def book_after_everyone_checked(*args: Any, **kwargs: Any) -> None:
+        barrier.wait()  # every thread has passed the pre-check; now insert together
+        real_book(*args, **kwargs)
+
+    monkeypatch.setattr(sessions, "book_blocks_locked", book_after_everyone_checked)
+    outcomes: list[Any] = [None] * len(attempts)
+
+    def run(index: int) -> None:
+        try:
+            outcomes[index] = attempts[index]()
+        except Exception as error:  # the outcome under test
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_two_coordinators_booking_one_room_at_once_get_one_session_and_one_conflict(
+    monkeypatch, schedule, room
+):
+    first, second = factories.InstructorFactory(), factories.InstructorFactory()
+    outcomes = _race(
+        monkeypatch,
+        [
+            lambda: schedule(instructors=[first]),
+            lambda: schedule(
+                [(at("2030-03-04", "10:00"), at("2030-03-04", "13:00"))], instructors=[second]
+            ),
+        ],
+    )
+    winners = [o for o in outcomes if isinstance(o, Session)]
+    losers = [o for o in outcomes if isinstance(o, ResourceConflict)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1, outcomes
+    assert losers[0].conflicts[0]["session_id"] == winners[0].pk
+    assert losers[0].conflicts[0]["resource"] == "room"
+    assert RoomBooking.objects.filter(room=room).count() == 1
+    assert Session.objects.count() == 1
+
+
+def test_two_coordinators_booking_one_instructor_at_once_get_one_session_and_one_conflict(
+    monkeypatch, schedule, instructor
+):
+    other_room = factories.RoomFactory()
+    outcomes = _race(
+        monkeypatch,
+        [
+            lambda: schedule(instructors=[instructor]),
+            lambda: schedule(rooms=[other_room], instructors=[instructor]),
+        ],
+    )
+    winners = [o for o in outcomes if isinstance(o, Session)]
+    losers = [o for o in outcomes if isinstance(o, ResourceConflict)]
+    assert (len(winners), len(losers)) == (1, 1), outcomes
+    assert losers[0].conflicts[0]["resource"] == "instructor"
+    assert losers[0].conflicts[0]["session_id"] == winners[0].pk
+    assert InstructorBooking.objects.filter(instructor=instructor).count() == 1
+
+
+def test_without_the_exclusion_constraint_the_same_race_double_books(monkeypatch, schedule, room):
+    """Negative control: proves the race above really reaches the database at the same time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE scheduling_roombooking DROP CONSTRAINT room_never_double_booked"
+        )
+    try:
+        outcomes = _race(
+            monkeypatch,
+            [
+                lambda: schedule(instructors=[factories.InstructorFactory()]),
+                lambda: schedule(instructors=[factories.InstructorFactory()]),
+            ],
+        )
+        assert all(isinstance(o, Session) for o in outcomes), outcomes
+        assert RoomBooking.objects.filter(room=room).count() == 2
+    finally:
+        RoomBooking.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE scheduling_roombooking ADD CONSTRAINT room_never_double_booked "
+                "EXCLUDE USING gist (room_id WITH =, during WITH &&, session_id WITH <>)"
+            )
