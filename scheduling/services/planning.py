@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
@@ -132,6 +133,8 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
     """Check a proposal; returns errors (refuse) and warnings (allow, but tell)."""
     report = Report()
     _check_shape(proposal, report, now)
+    if any(f.code == "naive_datetime" for f in report.errors):
+        return report
     if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
         _check_rooms(proposal, report)
     if proposal.delivery_mode == DeliveryMode.VILT and proposal.check_host_account:
@@ -154,6 +157,17 @@ def _check_shape(proposal: Proposal, report: Report, now: dt.datetime) -> None:
         )
     if not proposal.blocks:
         report.error("no_blocks", _("A session needs at least one block."), "blocks")
+    naive = [
+        b for b in proposal.blocks if timezone.is_naive(b.starts_at) or timezone.is_naive(b.ends_at)
+    ]
+    for block in naive:
+        report.error(
+            "naive_datetime",
+            _("Give block times with a time zone offset (e.g. 2030-03-04T09:00:00+01:00)."),
+            f"blocks[{block.index}]",
+        )
+    if naive:
+        return  # aware and naive times cannot be compared; nothing else can be checked
     ordered = sorted(proposal.blocks, key=lambda b: b.starts_at)
     for block in ordered:
         where = f"blocks[{block.index}]"

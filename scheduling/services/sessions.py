@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from scheduling.services.booking import (
 )
 from scheduling.services.planning import Finding, Proposal, ProposedBlock, ProposedInstructor
 from tms.exceptions import InvalidTransition, RuleViolation
+from tms.validators import validate_time_zone
 from venues.models import HostAccount
 from venues.providers import meeting_url_for
 
@@ -83,6 +85,15 @@ def _check_inputs(data: SessionInput) -> None:
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and closes <= opens:
         fields["registration_closes_at"] = [_("Registration must close after it opens.")]
+    try:
+        validate_time_zone(data.time_zone)
+    except ValidationError as error:
+        fields["time_zone"] = list(error.messages)
+    roles = {p.role for p in data.instructors}
+    if not roles <= set(AssignmentRole.values):
+        fields["instructors"] = [_("Role must be one of: %s.") % ", ".join(AssignmentRole.values)]
+    if data.delivery_mode not in DeliveryMode.values:
+        fields["delivery_mode"] = [_("Choose ILT or VILT.")]
     if data.status not in (SessionStatus.DRAFT, SessionStatus.SCHEDULED):
         fields["status"] = [_("A new session is a draft or scheduled.")]
     if fields:

@@ -217,3 +217,41 @@ def test_vilt_session_books_host_account_and_keeps_join_link_across_moves(schedu
             host_account=host_account,
             instructors=[factories.InstructorFactory()],
         )
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"capacity": 0}, "capacity"),
+        ({"min_attendees": 50}, "min_attendees"),
+        ({"delivery_mode": "carrier-pigeon"}, "delivery_mode"),
+        ({"naive": True}, "blocks[0]"),
+        ({"ends_before_start": True}, "blocks[0]"),
+        ({"overlapping": True}, "blocks[1]"),
+    ],
+)
+def test_bad_session_input_is_refused_and_nothing_is_written(course, room, change, field):
+    from scheduling.services import ProposedBlock, SessionInput, session_create
+
+    start, end = at("2030-03-04", "09:00"), at("2030-03-04", "12:00")
+    blocks = [ProposedBlock(start, end, room)]
+    if change.pop("naive", False):
+        blocks = [ProposedBlock(start.replace(tzinfo=None), end.replace(tzinfo=None), room)]
+    if change.pop("ends_before_start", False):
+        blocks = [ProposedBlock(end, start, room)]
+    if change.pop("overlapping", False):
+        blocks = [ProposedBlock(start, end, room), ProposedBlock(start, end, room, index=1)]
+    arguments = {
+        "course": course,
+        "delivery_mode": "ilt",
+        "capacity": 10,
+        "time_zone": "Europe/Paris",
+        "blocks": blocks,
+        **change,
+    }
+    with pytest.raises(RuleViolation) as refused:
+        session_create(data=SessionInput(**arguments), now=NOW)
+    assert field in refused.value.fields
+    assert not Session.objects.exists()
+    assert not RoomBooking.objects.exists()
