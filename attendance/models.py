@@ -1,1 +1,161 @@
-# Registrations, waitlists and attendance arrive with the registration issue.
+"""The learner's side of a session: registrations, the waitlist and offers.
+
+Seats are taken only through `attendance.services` (lock the session row, count in SQL,
+write). The database backs the rules: one active registration per learner and session, an
+offer always has a deadline, a waitlisted row always has its place in the queue.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from scheduling.models import Course, Session
+from tms.models import TimeStampedModel
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    OFFERED = "offered", _("Seat offered")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Statuses that hold a seat in the session.
+SEAT_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+
+
+class RegistrationSource(models.TextChoices):
+    SELF = "self", _("Learner")
+    COORDINATOR = "coordinator", _("Coordinator")
+    BULK = "bulk", _("Bulk enrolment")
+    COURSE_WAITLIST = "course_waitlist", _("Any-date waitlist")
+
+
+class Registration(TimeStampedModel):
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="registrations")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations"
+    )
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
+    source = models.CharField(
+        max_length=16, choices=RegistrationSource.choices, default=RegistrationSource.SELF
+    )
+    # Place in the queue: drawn from one sequence in the order learners got the session lock,
+    # so it is arrival order and comparable with any-date (course) waitlist entries.
+    waitlist_rank = models.BigIntegerField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancellation_reason = models.TextField(blank=True)
+    late_cancellation = models.BooleanField(default=False)
+    course_entry = models.ForeignKey(
+        "CourseWaitlistEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    # Last session.schedule_version the learner's calendar invite was sent for.
+    invite_version = models.IntegerField(default=-1)
+
+    class Meta:
+        ordering = ["session", "status", "waitlist_rank", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "learner"],
+                condition=~Q(status="cancelled"),
+                name="one_active_registration_per_learner_and_session",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offer_expires_at__isnull=False),
+                name="offer_has_a_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waitlisted") | Q(waitlist_rank__isnull=False),
+                name="waitlisted_has_a_place",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
+                name="cancellation_is_dated",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            models.Index(fields=["learner", "status"]),
+            models.Index(
+                fields=["offer_expires_at"],
+                condition=Q(status="offered"),
+                name="registration_open_offers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in session {self.session_id}: {self.status}"
+
+
+class WaitlistMove(TimeStampedModel):
+    """A coordinator moved a learner up or down the waitlist; the reason is kept."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="moves")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    from_position = models.PositiveIntegerField()
+    to_position = models.PositiveIntegerField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="waitlist_move_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.from_position} → {self.to_position}"
+
+
+class CourseWaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting for any date")
+    OFFERED = "offered", _("Seat offered")
+    FULFILLED = "fulfilled", _("Got a seat")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CourseWaitlistEntry(TimeStampedModel):
+    """An "any date" waitlist: the first seat freeing in any upcoming session of the course."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="waitlist_entries")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_waitlist_entries"
+    )
+    status = models.CharField(
+        max_length=16, choices=CourseWaitlistStatus.choices, default=CourseWaitlistStatus.WAITING
+    )
+    waitlist_rank = models.BigIntegerField()
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["course", "waitlist_rank"]
+        verbose_name_plural = "course waitlist entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "learner"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="one_open_course_waitlist_entry_per_learner",
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "status", "waitlist_rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} waiting for {self.course}"

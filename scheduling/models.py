@@ -84,6 +84,11 @@ SESSION_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+class WaitlistPolicy(models.TextChoices):
+    AUTO_CONFIRM = "auto_confirm", _("Confirm the next learner automatically")
+    OFFER = "offer", _("Offer the seat, held until a deadline")
+
+
 class Session(TimeStampedModel):
     """One scheduled offering of a course, with one or more dated blocks."""
 
@@ -106,6 +111,24 @@ class Session(TimeStampedModel):
         HostAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
     )
     join_url = models.URLField(max_length=500, blank=True)
+    # Registration policy (used by attendance/): what happens when a seat frees up.
+    waitlist_policy = models.CharField(
+        max_length=16, choices=WaitlistPolicy.choices, default=WaitlistPolicy.AUTO_CONFIRM
+    )
+    offer_hours = models.PositiveIntegerField(
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("How long an offered seat is held."),
+    )
+    late_cancellation_hours = models.PositiveIntegerField(
+        default=48, help_text=_("Cancelling later than this before the start is marked late.")
+    )
+    promotion_cutoff_hours = models.PositiveIntegerField(
+        default=2, help_text=_("No waitlist promotion closer than this to the start.")
+    )
+    # Bumped whenever blocks move, change room or are cancelled/restored: calendar invites
+    # carry it as SEQUENCE, so a learner's calendar applies the newest version.
+    schedule_version = models.PositiveIntegerField(default=0)
     # First active block start / last active block end, kept by the services for filtering.
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ends_at = models.DateTimeField(null=True, blank=True)

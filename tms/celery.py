@@ -1,15 +1,48 @@
-"""Celery application. Broker: Redis when REDIS_URL is set, else kombu's filesystem transport.
+"""Celery application and the beat schedule.
 
-Tasks and the beat schedule arrive with the registration/waitlist issue; the app exists now so
-that settings, docker-compose and `make run` have one place to grow from.
+Broker: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under .data/broker
+(single host, no server to install) for `make run`. No result backend: results live in domain
+tables. Periodic sweeps re-derive work from the database, so a lost message only delays it.
 """
 
+from __future__ import annotations
+
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab  # noqa: F401  (kept for schedules added later)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tms.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("tms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "dispatch-outbox": {"task": "notifications.tasks.dispatch_outbox", "schedule": 30.0},
+    "expire-offers": {"task": "attendance.tasks.expire_offers", "schedule": 60.0},
+    "promote-waitlists": {"task": "attendance.tasks.sweep_waitlists", "schedule": 120.0},
+    "send-reminders": {"task": "attendance.tasks.enqueue_reminders", "schedule": 300.0},
+    "sync-invites": {"task": "attendance.tasks.sync_invites", "schedule": 120.0},
+    "low-enrolment-alerts": {"task": "attendance.tasks.alert_low_enrolment", "schedule": 3600.0},
+}
+
+
+def enqueue_safely(task: Any, *args: Any, **kwargs: Any) -> bool:
+    """Queue a task; if the broker is unreachable, log and carry on.
+
+    Used from on-commit hooks: the user's change is already committed, and the periodic sweep
+    will do the work once the broker is back. Nothing is lost, it is only delayed.
+    """
+    try:
+        task.apply_async(args=args, kwargs=kwargs, retry=False)
+    except Exception as error:  # kombu raises several types for an unreachable broker
+        logger.warning(
+            "Could not queue %s (%s); the periodic sweep will pick it up.", task.name, error
+        )
+        return False
+    return True

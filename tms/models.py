@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.db import models
+
+from tms.validators import validate_time_zone
 
 
 class TimeStampedModel(models.Model):
@@ -9,3 +12,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Profile(TimeStampedModel):
+    """Per-user preferences shared by every app (instructors also have a home time zone)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone}"

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "scheduling",
     "attendance",
     "compliance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -177,7 +178,50 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_TASK_ALWAYS_EAGER = False
+if not REDIS_URL:
+    # kombu's filesystem transport: a folder shared by web, worker and beat on one host.
+    BROKER_DIR = Path(os.environ.get("BROKER_DIR", BASE_DIR / ".data" / "broker")).resolve()
+    for _sub in ("queue", "processed", "control"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+
+# --- Registration, waitlists and messages ------------------------------------------------------
+# Switched off only by the negative-control concurrency test, to prove that test can fail.
+ATTENDANCE_SEAT_LOCK = True
+try:
+    REMINDER_OFFSETS_HOURS = sorted(
+        {int(h) for h in os.environ.get("REMINDER_OFFSETS_HOURS", "24,1").split(",") if h.strip()},
+        reverse=True,
+    )
+except ValueError:
+    raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be whole hours, e.g. 24,1") from None
+if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
+    raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
+LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
+JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+INVITE_ORGANIZER_EMAIL = os.environ.get("INVITE_ORGANIZER_EMAIL", "training@localhost")
+INVITE_ORGANIZER_NAME = os.environ.get("INVITE_ORGANIZER_NAME", "Training team")
+INVITE_UID_DOMAIN = os.environ.get("INVITE_UID_DOMAIN", "tms.local")
 
 # --- Auth and security -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -190,6 +234,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Tests create hundreds of users; the production hasher would dominate the run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -272,7 +319,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "tms.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "tms.api_errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -79,11 +79,13 @@ def _editable(session: Session) -> None:
 
 
 def _refresh_span(session: Session) -> None:
+    """Recompute the session's span and bump its schedule version (lock held)."""
     active = session.blocks.filter(status=BlockStatus.ACTIVE).order_by("starts_at")
     first, last = active.first(), active.order_by("-ends_at").first()
     session.starts_at = first.starts_at if first else None
     session.ends_at = last.ends_at if last else None
-    session.save(update_fields=["starts_at", "ends_at", "updated_at"])
+    session.schedule_version += 1
+    session.save(update_fields=["starts_at", "ends_at", "schedule_version", "updated_at"])
 
 
 @dataclass(frozen=True)

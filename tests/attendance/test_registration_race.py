@@ -1,0 +1,107 @@
+"""A sales rush: 200 registration attempts for a 20-seat session on separate connections.
+
+The seat count is taken under the session row lock. The negative control switches the lock off
+(a test-only setting) and must oversell, which proves the race really happens here.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from attendance.models import Registration, RegistrationStatus
+from attendance.services import seats
+from attendance.services.registration import registration_create
+from tests import factories
+from tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ATTEMPTS = 200
+SEATS = 20
+# Concurrent connections: below PostgreSQL's default max_connections (100) with room to spare.
+WORKERS = 40
+
+
+def _rush(monkeypatch, session_id: int, people: list) -> list:
+    real_count = seats.seats_taken
+
+    def slow_count(session_id: int) -> int:
+        taken = real_count(session_id)
+        time.sleep(0.005)  # widen the window between counting and writing, in both tests
+        return taken
+
+    monkeypatch.setattr(seats, "seats_taken", slow_count)
+    monkeypatch.setattr("attendance.services.registration.seats_taken", slow_count)
+    todo: queue.Queue = queue.Queue()
+    for person in people:
+        todo.put(person)
+    start = threading.Barrier(WORKERS, timeout=30)
+    errors: list = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            while True:
+                try:
+                    person = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    registration_create(session_id=session_id, learner=person, now=NOW)
+                except Exception as error:  # collected and asserted on below
+                    errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+def _counts(session_id: int) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, count(*) FROM attendance_registration "
+            "WHERE session_id = %s GROUP BY status",
+            [session_id],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_a_rush_of_200_confirms_exactly_20_and_queues_180_in_arrival_order(monkeypatch, schedule):
+    session = schedule(status="scheduled", capacity=SEATS)
+    people = [factories.UserFactory(role="Learner") for _ in range(ATTEMPTS)]
+    errors = _rush(monkeypatch, session.pk, people)
+    assert errors == []
+    assert _counts(session.pk) == {"confirmed": SEATS, "waitlisted": ATTEMPTS - SEATS}
+    # Arrival order = the order learners got the lock = insertion (pk) order.
+    queued = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED)
+        .order_by("pk")
+        .values_list("waitlist_rank", flat=True)
+    )
+    assert queued == sorted(queued)
+    assert len(set(queued)) == ATTEMPTS - SEATS
+    from attendance.services.seats import waitlist_position
+
+    positions = [
+        waitlist_position(r)
+        for r in Registration.objects.filter(session=session, status="waitlisted").order_by("pk")
+    ]
+    assert positions == list(range(1, ATTEMPTS - SEATS + 1))
+
+
+def test_without_the_lock_the_same_rush_oversells(monkeypatch, schedule, settings):
+    settings.ATTENDANCE_SEAT_LOCK = False
+    session = schedule(status="scheduled", capacity=SEATS)
+    people = [factories.UserFactory(role="Learner") for _ in range(ATTEMPTS)]
+    _rush(monkeypatch, session.pk, people)
+    assert _counts(session.pk)["confirmed"] > SEATS
