@@ -45,6 +45,16 @@ def learner(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def learners(db):  # type: ignore[no-untyped-def]
+    """learners(3) → three new users in the Learner group."""
+
+    def make(n: int) -> list[Any]:
+        return [factories.UserFactory(role="Learner") for _ in range(n)]
+
+    return make
+
+
+@pytest.fixture
 def outsider(db):  # type: ignore[no-untyped-def]
     """Signed in, but holds no role."""
     return factories.UserFactory(username="outsider")

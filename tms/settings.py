@@ -180,7 +180,10 @@ else:
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
     # kombu's filesystem transport: a folder shared by web, worker and beat on one host.
-    BROKER_DIR = Path(os.environ.get("BROKER_DIR", BASE_DIR / ".data" / "broker")).resolve()
+    BROKER_DIR = Path(
+        os.environ.get("BROKER_DIR")
+        or (BASE_DIR / ".data" / ("broker-test" if TESTING else "broker"))
+    ).resolve()
     for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -189,6 +192,7 @@ if not REDIS_URL:
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.2,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}

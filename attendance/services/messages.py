@@ -50,6 +50,7 @@ def queue_registration_event(
             "registration_confirmed",
             _("offer accepted") if accepted else _("registration"),
             registration_id=registration.pk,
+            version=registration.invite_version,
         )
     else:
         spec = _spec(
@@ -101,6 +102,7 @@ def queue_promotion(registration: Registration, *, now: dt.datetime) -> None:
             "registration_promoted",
             _("waitlist promotion (auto-confirm)"),
             registration_id=registration.pk,
+            version=registration.invite_version,
         )
     messages_enqueue([spec], now=now)
 
@@ -255,7 +257,8 @@ def build_registration_message(message: Any) -> Rendered:
             invite(
                 method="REQUEST",
                 events=invite_events(facts, include_join_link=True, owner=owner),
-                sequence=session.schedule_version,
+                # The version confirmed; a later reschedule sends its own, higher, update.
+                sequence=message.context.get("version", session.schedule_version),
                 time_zone=session.time_zone,
                 attendee_email=registration.learner.email,
                 attendee_name=registration.learner.get_full_name(),

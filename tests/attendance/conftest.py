@@ -1,7 +1,5 @@
 import pytest
 
-from tests import factories
-
 
 @pytest.fixture
 def published(schedule):
@@ -9,13 +7,5 @@ def published(schedule):
 
     def make(capacity: int = 2, **kwargs):
         return schedule(status="scheduled", capacity=capacity, **kwargs)
-
-    return make
-
-
-@pytest.fixture
-def learners(db):
-    def make(n: int):
-        return [factories.UserFactory(role="Learner") for _ in range(n)]
 
     return make

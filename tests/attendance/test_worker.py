@@ -1,0 +1,121 @@
+"""A real Celery worker process promotes the waitlist and expires offers.
+
+The broker is the one the settings choose: Redis when REDIS_URL is set (as in CI's second run),
+otherwise the filesystem transport. The worker connects to this test's database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from attendance.models import Registration, RegistrationStatus
+from attendance.services.registration import registration_cancel, registration_create
+from attendance.tasks import expire_offers
+from scheduling.models import WaitlistPolicy
+from tests.conftest import NOW
+from tms.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{db['USER']}@/{db['NAME']}?host={host}"
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(settings) -> Iterator[subprocess.Popen[str]]:
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        except redis.RedisError as error:
+            pytest.skip(f"REDIS_URL is set but Redis does not answer: {error}")
+    # Other tests queue outbox kicks on the same broker: start from an empty queue.
+    celery_app.control.purge()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
+    if not settings.REDIS_URL:
+        env["BROKER_DIR"] = str(settings.BROKER_DIR)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tms", "worker", "--pool=solo", "-l", "info"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+
+
+def _eventually(
+    check: Callable[[], bool], worker: subprocess.Popen[str], seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if worker.poll() is not None:
+            raise AssertionError(f"worker exited:\n{worker.stdout.read() if worker.stdout else ''}")
+        time.sleep(0.25)
+    worker.terminate()
+    output = worker.communicate(timeout=20)[0]
+    raise AssertionError(f"condition not met within {seconds}s; worker output:\n{output}")
+
+
+def _status(registration: Registration) -> str:
+    return Registration.objects.values_list("status", flat=True).get(pk=registration.pk)
+
+
+def test_a_real_worker_promotes_the_next_learner_after_a_cancellation(
+    worker, schedule, learners, django_capture_on_commit_callbacks
+):
+    session = schedule(status="scheduled", capacity=1)
+    first, second = learners(2)
+    seat = registration_create(session_id=session.pk, learner=first, now=NOW).registration
+    queued = registration_create(session_id=session.pk, learner=second, now=NOW).registration
+    with django_capture_on_commit_callbacks(execute=True):  # queues the promotion task
+        registration_cancel(registration_id=seat.pk, cancelled_by=first)
+    _eventually(lambda: _status(queued) == RegistrationStatus.CONFIRMED, worker)
+
+
+def test_a_real_worker_passes_an_expired_offer_to_the_next_learner(worker, schedule, learners):
+    session = schedule(status="scheduled", capacity=1)
+    session.waitlist_policy = WaitlistPolicy.OFFER
+    session.save()
+    first, second, third = learners(3)
+    registration_create(session_id=session.pk, learner=first, now=NOW)
+    offered = registration_create(session_id=session.pk, learner=second, now=NOW).registration
+    waiting = registration_create(session_id=session.pk, learner=third, now=NOW).registration
+    # The seat holder leaves; the second learner got an offer that has now run out.
+    Registration.objects.filter(learner=first).update(
+        status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+    Registration.objects.filter(pk=offered.pk).update(
+        status=RegistrationStatus.OFFERED,
+        waitlist_rank=None,
+        offer_expires_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+    expire_offers.delay()
+    _eventually(lambda: _status(waiting) == RegistrationStatus.OFFERED, worker)
+    assert _status(offered) == RegistrationStatus.CANCELLED

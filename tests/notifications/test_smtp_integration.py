@@ -1,0 +1,97 @@
+"""One message through a real SMTP server (aiosmtpd on loopback), its invite read by two
+independent iCalendar parsers, as different mail clients would."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+
+import icalendar
+import pytest
+import vobject
+from aiosmtpd.controller import Controller
+
+from attendance.services.registration import registration_create
+from notifications.models import MessageStatus, OutboxMessage
+from notifications.services import outbox_dispatch
+from tests.conftest import NOW, at
+
+pytestmark = pytest.mark.django_db
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    # Controller(port=0) fails its own readiness check: pick a free port first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings):
+    collector = Collector()
+    port = _free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    yield collector
+    controller.stop()
+
+
+def test_a_confirmation_crosses_real_smtp_and_its_invite_parses_twice(
+    smtp_server, schedule, learner
+):
+    session = schedule(
+        status="scheduled",
+        blocks=[
+            (
+                at("2030-03-04", "09:00"),
+                at("2030-03-04", "12:00"),
+            ),
+            (
+                at("2030-03-11", "09:00"),
+                at("2030-03-11", "12:00"),
+            ),
+        ],
+    )
+    registration_create(session_id=session.pk, learner=learner, now=NOW)
+    assert outbox_dispatch(now=NOW) == {"sent": 1}
+    assert OutboxMessage.objects.get().status == MessageStatus.SENT
+
+    (raw,) = smtp_server.messages
+    received = email.message_from_bytes(raw, policy=policy.default)
+    assert received["To"] == learner.email
+    parts = {part.get_content_type(): part for part in received.walk()}
+    assert {"text/plain", "text/html", "text/calendar"} <= set(parts)
+    assert parts["text/calendar"].get_param("method") == "REQUEST"
+    ics = parts["text/calendar"].get_content()
+
+    parsed = icalendar.Calendar.from_ical(ics)
+    events = parsed.walk("VEVENT")
+    assert parsed["METHOD"] == "REQUEST"
+    assert len(events) == 2
+    assert {e["DTSTART"].dt.strftime("%H:%M %Z") for e in events} == {"09:00 CET"}
+    assert parsed.walk("VTIMEZONE")
+
+    other = vobject.readOne(ics)
+    assert other.method.value == "REQUEST"
+    uids = sorted(e.uid.value for e in other.vevent_list)
+    assert uids == sorted(str(e["UID"]) for e in events)
+    starts = sorted(e.dtstart.value for e in other.vevent_list)
+    assert [s.isoformat() for s in starts] == [
+        "2030-03-04T09:00:00+01:00",
+        "2030-03-11T09:00:00+01:00",
+    ]
+    assert all(e.organizer.value.startswith("mailto:") for e in other.vevent_list)
