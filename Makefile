@@ -42,8 +42,8 @@ run: export DEBUG ?= 1
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@# Next issue: start a Celery worker and beat here too (celery -A tms worker / beat).
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@# Web server, Celery worker and beat together; the broker needs no server unless REDIS_URL is set.
+	$(PY) manage.py serve_all $(HOST):$(PORT)
 
 test: venv
 	EMBEDDED_PG_DIR='$(TEST_PG_DIR)' $(PY) -m pytest $(PYTEST_ARGS)
