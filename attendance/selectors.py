@@ -1,0 +1,189 @@
+"""Reads for registrations: seats, rosters, waitlists, "my training", the message preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from attendance.models import (
+    SEAT_HOLDING,
+    CourseWaitlistEntry,
+    CourseWaitlistStatus,
+    Registration,
+    RegistrationStatus,
+)
+from attendance.services.reminders import due_offset, reminder_time
+from scheduling.models import BlockStatus, Session, SessionBlock, SessionStatus
+from scheduling.selectors import effective_capacity, session_is_taught_by
+from tms.roles import Role, roles_of
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Seats:
+    limit: int
+    taken: int
+    waitlisted: int
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.left == 0
+
+
+def seats_for(session: Session) -> Seats:
+    """Seats of one session (limit derived from session, rooms and host account)."""
+    counts = Registration.objects.filter(session=session).aggregate(
+        taken=Count("pk", filter=Q(status__in=SEAT_HOLDING)),
+        waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+    )
+    return Seats(effective_capacity(session).value, counts["taken"], counts["waitlisted"])
+
+
+def seats_by_session(sessions: list[Session]) -> dict[int, Seats]:
+    """Seats for a page of sessions in one query (blocks/rooms must be prefetched)."""
+    rows = (
+        Registration.objects.filter(session__in=sessions)
+        .values("session_id")
+        .annotate(
+            taken=Count("pk", filter=Q(status__in=SEAT_HOLDING)),
+            waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+        )
+    )
+    counts = {r["session_id"]: r for r in rows}
+    return {
+        s.pk: Seats(
+            effective_capacity(s).value,
+            counts.get(s.pk, {}).get("taken", 0),
+            counts.get(s.pk, {}).get("waitlisted", 0),
+        )
+        for s in sessions
+    }
+
+
+def can_see_roster(user: User, session: Session) -> bool:
+    """Coordinators and auditors see every roster; instructors the rosters of their sessions."""
+    held = roles_of(user)
+    if held & {Role.COORDINATOR, Role.AUDITOR}:
+        return True
+    return Role.INSTRUCTOR in held and session_is_taught_by(session, user)
+
+
+def roster_for(session: Session) -> QuerySet[Registration]:
+    """Seat holders and attendees, in the order they got their seat."""
+    return (
+        Registration.objects.filter(session=session)
+        .exclude(status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED])
+        .select_related("learner")
+        .order_by("confirmed_at", "pk")
+    )
+
+
+def waitlist_for(session: Session) -> QuerySet[Registration]:
+    """The queue with each learner's 1-based position (`position`)."""
+    return (
+        Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED)
+        .select_related("learner")
+        .annotate(position=Window(RowNumber(), order_by=["waitlist_rank", "pk"]))
+        .order_by("waitlist_rank", "pk")
+    )
+
+
+def registrations_of(user: User) -> QuerySet[Registration]:
+    """ "My training": the learner's registrations, newest sessions first."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    return (
+        Registration.objects.filter(learner_id=user.pk)
+        .select_related("session__course", "session__host_account")
+        .order_by("-session__starts_at", "-pk")
+    )
+
+
+def registration_of(user: User, session: Session) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Registration.objects.filter(session=session, learner_id=user.pk)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+
+
+def course_waitlist_of(user: User) -> QuerySet[CourseWaitlistEntry]:
+    if not user.is_authenticated:
+        return CourseWaitlistEntry.objects.none()
+    return CourseWaitlistEntry.objects.filter(
+        learner_id=user.pk,
+        status__in=[CourseWaitlistStatus.WAITING, CourseWaitlistStatus.OFFERED],
+    ).select_related("course")
+
+
+def join_link_visible(session: Session, user: User, *, now: dt.datetime | None = None) -> bool:
+    """The join link shows to confirmed learners (and instructors, coordinators) from a
+    configurable time before the start."""
+    now = now or timezone.now()
+    if not session.join_url or session.starts_at is None:
+        return False
+    held = roles_of(user)
+    allowed = bool(held & {Role.COORDINATOR}) or session_is_taught_by(session, user)
+    if not allowed:
+        mine = registration_of(user, session)
+        allowed = mine is not None and mine.status == RegistrationStatus.CONFIRMED
+    opens = session.starts_at - dt.timedelta(minutes=settings.JOIN_LINK_VISIBLE_MINUTES)
+    return allowed and now >= opens
+
+
+def messages_preview(*, now: dt.datetime | None = None, hours: int = 48) -> list[dict[str, Any]]:
+    """What the reminder sweep will send in the next `hours`, for the coordinators' ledger."""
+    now = now or timezone.now()
+    until = now + dt.timedelta(hours=hours)
+    horizon = until + dt.timedelta(hours=max(settings.REMINDER_OFFSETS_HOURS, default=0) + 2)
+    blocks = (
+        SessionBlock.objects.filter(
+            status=BlockStatus.ACTIVE,
+            session__status=SessionStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=horizon,
+        )
+        .select_related("session__course")
+        .annotate(
+            learners=Count(
+                "session__registrations",
+                filter=Q(session__registrations__status=RegistrationStatus.CONFIRMED),
+                distinct=True,
+            ),
+            instructors=Count("session__assignments", distinct=True),
+        )
+        .order_by("starts_at")
+    )
+    preview = []
+    for block in blocks:
+        for hours_before in settings.REMINDER_OFFSETS_HOURS:
+            at = reminder_time(block.starts_at, hours_before, block.session.time_zone)
+            already = due_offset(block.starts_at, block.session.time_zone, now)
+            if at <= now and already != hours_before:
+                continue
+            if at > until:
+                continue
+            preview.append(
+                {
+                    "when": max(at, now),
+                    "rule": f"reminder {hours_before} h before",
+                    "session": block.session,
+                    "block_starts_at": block.starts_at,
+                    "recipients": block.learners + block.instructors,
+                }
+            )
+    return sorted(preview, key=lambda item: item["when"])
