@@ -31,6 +31,7 @@ from attendance.services import messages
 from attendance.services.seats import (
     LockedSession,
     lock_session_for_seats,
+    next_waitlist_place,
     next_waitlist_rank,
     seats_taken,
     waitlist_position,
@@ -121,26 +122,31 @@ def registration_create(
 ) -> RegistrationOutcome:
     """Take a seat, or a place on the waitlist when the session is full.
 
-    Locks the session row, checks window, duplicates, clashes and prerequisites, counts seats
-    in SQL, writes the registration and its message. "Full" is a success (waitlisted at
-    position N), not an error.
+    Checks that concern only this learner (duplicate, clash, prerequisites) run before the
+    lock; then the session row is locked, seats are counted in SQL, and the registration and
+    its message are written. The lock is held as briefly as possible: a sales rush queues on
+    it. "Full" is a success (waitlisted at position N), not an error.
     """
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        locked = lock_session_for_seats(session_id)
-        outcome = _register_locked(locked, learner, enrolled_by, source, now)
+    try:
+        with transaction.atomic(durable=True):
+            unlocked = lock_session_for_seats(session_id, lock=False)
+            _check_learner(unlocked, learner, now, by_coordinator=enrolled_by is not None)
+            locked = lock_session_for_seats(session_id)
+            _check_open(locked.session, now, by_coordinator=enrolled_by is not None)
+            outcome = _take_seat_locked(locked, learner, enrolled_by, source, now)
+    except IntegrityError as error:  # the same learner twice at once: the constraint refuses
+        if "one_active_registration" not in str(error):
+            raise
+        raise AlreadyRegistered(_("Already registered for this session.")) from error
     return outcome
 
 
-def _register_locked(
-    locked: LockedSession,
-    learner: AbstractBaseUser,
-    enrolled_by: AbstractBaseUser | None,
-    source: str,
-    now: dt.datetime,
-) -> RegistrationOutcome:
-    session = locked.session
-    _check_open(session, now, by_coordinator=enrolled_by is not None)
+def _check_learner(
+    read: LockedSession, learner: AbstractBaseUser, now: dt.datetime, *, by_coordinator: bool
+) -> None:
+    session = read.session
+    _check_open(session, now, by_coordinator=by_coordinator)
     existing = (
         Registration.objects.filter(session_id=session.pk, learner_id=learner.pk)
         .exclude(status=RegistrationStatus.CANCELLED)
@@ -159,9 +165,19 @@ def _register_locked(
             % {"who": learner, "other": clash},
             conflicts=[{"resource": "learner", "session_id": clash}],
         )
-    if locked.has_prerequisites:
+    if read.has_prerequisites:
         _check_prerequisites(session.course, learner.pk)
 
+
+def _take_seat_locked(
+    locked: LockedSession,
+    learner: AbstractBaseUser,
+    enrolled_by: AbstractBaseUser | None,
+    source: str,
+    now: dt.datetime,
+) -> RegistrationOutcome:
+    """Confirm or waitlist (session lock held)."""
+    session = locked.session
     registration = Registration(
         session=session, learner=learner, source=source, enrolled_by=enrolled_by
     )
@@ -172,18 +188,8 @@ def _register_locked(
         registration.invite_version = session.schedule_version
     else:
         registration.status = RegistrationStatus.WAITLISTED
-        registration.waitlist_rank = next_waitlist_rank()
-        position = (
-            Registration.objects.filter(
-                session_id=session.pk, status=RegistrationStatus.WAITLISTED
-            ).count()
-            + 1
-        )
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError as error:  # a duplicate that raced past the check above
-        raise AlreadyRegistered(_("Already registered for this session.")) from error
+        registration.waitlist_rank, position = next_waitlist_place(session.pk)
+    registration.save()
     messages.queue_registration_event(registration, position=position, now=now)
     return RegistrationOutcome(registration, position)
 

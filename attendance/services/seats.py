@@ -24,15 +24,16 @@ class LockedSession:
     has_prerequisites: bool
 
 
-def lock_session_for_seats(session_id: int) -> LockedSession:
+def lock_session_for_seats(session_id: int, *, lock: bool = True) -> LockedSession:
     """Lock the session row (serialises every seat change of this session) and read its limit.
 
     The limit is the smallest of the session's capacity, its rooms' capacity and the host
     account's participant limit. The lock can be switched off only by a test setting, to prove
     the concurrency test catches overselling.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     smallest_room = (
         SessionBlock.objects.filter(
             session=OuterRef("pk"), status=BlockStatus.ACTIVE, room__isnull=False
@@ -53,7 +54,7 @@ def lock_session_for_seats(session_id: int) -> LockedSession:
         smallest_room=Subquery(smallest_room, output_field=IntegerField()),
         prerequisite_count=Subquery(prerequisites, output_field=IntegerField()),
     )
-    if settings.ATTENDANCE_SEAT_LOCK:
+    if lock and settings.ATTENDANCE_SEAT_LOCK:
         sessions = sessions.select_for_update(of=("self",))
     try:
         session = sessions.get(pk=session_id)
@@ -79,6 +80,19 @@ def next_waitlist_rank() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('attendance_waitlist_rank')")
         return int(cursor.fetchone()[0])
+
+
+def next_waitlist_place(session_id: int) -> tuple[int, int]:
+    """A new queue rank and the position it gets (caller holds the session lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval('attendance_waitlist_rank'), "
+            "(SELECT count(*) FROM attendance_registration "
+            "WHERE session_id = %s AND status = 'waitlisted')",
+            [session_id],
+        )
+        rank, ahead = cursor.fetchone()
+    return int(rank), int(ahead) + 1
 
 
 def waitlist_position(registration: Registration) -> int | None:
