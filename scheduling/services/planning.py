@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
@@ -106,6 +107,21 @@ class Report:
         for finding in self.errors:
             fields[finding.field].append(finding.message)
         return dict(fields)
+
+
+def as_bigint(pk: int) -> Cast:
+    """Our keys are bigint; psycopg2 sends small ints as int4, and btree_gist cannot use an
+    exclusion constraint's (bigint = int4, range &&) index for mixed types. Casting the
+    parameter lets the per-resource lookup use the index instead of scanning by time alone."""
+    return Cast(Value(pk), BigIntegerField())
+
+
+def _any_of(field: str, pks: Iterable[int]) -> Q:
+    """`field IN pks`, written as bigint equalities so the exclusion index serves it."""
+    match = Q(pk__in=[])
+    for pk in pks:
+        match |= Q(**{field: as_bigint(pk)})
+    return match
 
 
 def room_range(room: Room, starts_at: dt.datetime, ends_at: dt.datetime) -> DateTimeTZRange:
@@ -284,7 +300,7 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
         if block.room is None:  # pragma: no cover - filtered above
             continue
         held = room_range(block.room, block.starts_at, block.ends_at)
-        overlap |= Q(room_id=block.room.pk, during__overlap=held)
+        overlap |= Q(room_id=as_bigint(block.room.pk), during__overlap=held)
         closure_overlap |= Q(
             room_id=block.room.pk, starts_at__lt=held.upper, ends_at__gt=held.lower
         )
@@ -350,7 +366,7 @@ def _check_host_account(proposal: Proposal, report: Report) -> None:
     overlap = Q()
     for block in blocks:
         overlap |= Q(during__overlap=block_range(block.starts_at, block.ends_at))
-    taken = HostAccountBooking.objects.filter(overlap, host_account_id=account.pk)
+    taken = HostAccountBooking.objects.filter(overlap, host_account_id=as_bigint(account.pk))
     if proposal.session_id is not None:
         taken = taken.exclude(session_id=proposal.session_id)
     for row in taken.values(*_CONFLICT_FIELDS):
@@ -385,7 +401,7 @@ def _check_instructors(proposal: Proposal, report: Report) -> None:
     for block in blocks:
         overlap |= Q(during__overlap=block_range(block.starts_at, block.ends_at))
         away |= Q(starts_at__lt=block.ends_at, ends_at__gt=block.starts_at)
-    taken = InstructorBooking.objects.filter(overlap, instructor_id__in=people)
+    taken = InstructorBooking.objects.filter(overlap, _any_of("instructor_id", people))
     if proposal.session_id is not None:
         taken = taken.exclude(session_id=proposal.session_id)
     for row in taken.values("instructor_id", *_CONFLICT_FIELDS):
@@ -490,7 +506,7 @@ def _warn_load_and_sites(
     earliest = min(b.starts_at for b in blocks) - dt.timedelta(days=8)
     latest = max(b.ends_at for b in blocks) + dt.timedelta(days=8)
     existing = InstructorBooking.objects.filter(
-        instructor_id__in=people, during__overlap=DateTimeTZRange(earliest, latest, "[)")
+        _any_of("instructor_id", people), during__overlap=DateTimeTZRange(earliest, latest, "[)")
     )
     if proposal.session_id is not None:
         existing = existing.exclude(session_id=proposal.session_id)
