@@ -1,3 +1,139 @@
-"""API routes: /api/v1/..., /api/schema/, /api/docs/ (owned by the API work)."""
+"""API routes: /api/v1/... (every view ruled by tms/permissions.py), /api/schema/, /api/docs/.
 
-urlpatterns: list = []
+URL names: ``api:<app>:<entity>-<action>``, e.g. ``api:scheduling:session-detail``.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+
+from instructors import api as instructors_api
+from scheduling import api as scheduling_api
+from venues import api as venues_api
+
+scheduling_patterns = [
+    path("courses/", scheduling_api.CourseCollectionApi.as_view(), name="course-list"),
+    path("courses/<int:pk>/", scheduling_api.CourseDetailApi.as_view(), name="course-detail"),
+    path("sessions/", scheduling_api.SessionCollectionApi.as_view(), name="session-list"),
+    path("sessions/check/", scheduling_api.SessionCheckApi.as_view(), name="session-check"),
+    path("sessions/<int:pk>/", scheduling_api.SessionDetailApi.as_view(), name="session-detail"),
+    path(
+        "sessions/<int:pk>/transition/",
+        scheduling_api.SessionTransitionApi.as_view(),
+        name="session-transition",
+    ),
+    path(
+        "sessions/<int:pk>/reschedule/",
+        scheduling_api.SessionRescheduleApi.as_view(),
+        name="session-reschedule",
+    ),
+    path("sessions/<int:pk>/blocks/", scheduling_api.BlockAddApi.as_view(), name="block-add"),
+    path(
+        "sessions/<int:pk>/blocks/<int:block_pk>/cancel/",
+        scheduling_api.BlockCancelApi.as_view(),
+        name="block-cancel",
+    ),
+    path(
+        "sessions/<int:pk>/blocks/<int:block_pk>/restore/",
+        scheduling_api.BlockRestoreApi.as_view(),
+        name="block-restore",
+    ),
+    path(
+        "sessions/<int:pk>/assignments/",
+        scheduling_api.AssignmentCreateApi.as_view(),
+        name="assignment-create",
+    ),
+    path(
+        "sessions/<int:pk>/assignments/<int:assignment_pk>/",
+        scheduling_api.AssignmentDeleteApi.as_view(),
+        name="assignment-delete",
+    ),
+    path("assignments/", scheduling_api.AssignmentListApi.as_view(), name="assignment-list"),
+    path(
+        "availability/rooms/",
+        scheduling_api.RoomAvailabilityApi.as_view(),
+        name="availability-rooms",
+    ),
+    path(
+        "availability/instructors/",
+        scheduling_api.InstructorAvailabilityApi.as_view(),
+        name="availability-instructors",
+    ),
+]
+
+venues_patterns = [
+    path("sites/", venues_api.SiteCollectionApi.as_view(), name="site-list"),
+    path("sites/<int:pk>/", venues_api.SiteDetailApi.as_view(), name="site-detail"),
+    path("rooms/", venues_api.RoomCollectionApi.as_view(), name="room-list"),
+    path("rooms/<int:pk>/", venues_api.RoomDetailApi.as_view(), name="room-detail"),
+    path("room-closures/", venues_api.RoomClosureCollectionApi.as_view(), name="room-closure-list"),
+    path(
+        "room-closures/<int:pk>/",
+        venues_api.RoomClosureDetailApi.as_view(),
+        name="room-closure-detail",
+    ),
+    path("host-accounts/", venues_api.HostAccountCollectionApi.as_view(), name="host-account-list"),
+    path(
+        "host-accounts/<int:pk>/",
+        venues_api.HostAccountDetailApi.as_view(),
+        name="host-account-detail",
+    ),
+]
+
+instructors_patterns = [
+    path("instructors/", instructors_api.InstructorCollectionApi.as_view(), name="instructor-list"),
+    path(
+        "instructors/<int:pk>/",
+        instructors_api.InstructorDetailApi.as_view(),
+        name="instructor-detail",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/qualifications/",
+        instructors_api.QualificationCollectionApi.as_view(),
+        name="qualification-list",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/qualifications/<int:pk>/",
+        instructors_api.QualificationDetailApi.as_view(),
+        name="qualification-detail",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/working-hours/",
+        instructors_api.WorkingHoursCollectionApi.as_view(),
+        name="working-hours-list",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/working-hours/<int:pk>/",
+        instructors_api.WorkingHoursDetailApi.as_view(),
+        name="working-hours-detail",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/unavailability/",
+        instructors_api.UnavailabilityCollectionApi.as_view(),
+        name="unavailability-list",
+    ),
+    path(
+        "instructors/<int:instructor_pk>/unavailability/<int:pk>/",
+        instructors_api.UnavailabilityDetailApi.as_view(),
+        name="unavailability-detail",
+    ),
+]
+
+v1_patterns = [
+    path("", include((scheduling_patterns, "scheduling"))),
+    path("", include((venues_patterns, "venues"))),
+    path("", include((instructors_patterns, "instructors"))),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(v1_patterns)),
+    # The schema and its docs are public: they describe the API, not data. Assets come from
+    # drf_spectacular_sidecar (no CDN) and the split view keeps scripts out of the page (CSP).
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny]),
+        name="docs",
+    ),
+]

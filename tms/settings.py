@@ -284,6 +284,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if DEBUG or TESTING:
+    # WhiteNoise warns about a missing STATIC_ROOT; collectstatic fills it in production.
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

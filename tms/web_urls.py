@@ -1,3 +1,59 @@
-"""Browser pages (owned by the web UI work)."""
+"""Browser pages. URL names: `login`, `logout`, `home`, and `scheduling:<entity>-<action>`."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+from scheduling import views as scheduling
+from tms import views
+
+scheduling_patterns = [
+    path("sessions/", scheduling.session_list, name="session-list"),
+    path("sessions/new/", scheduling.session_create, name="session-create"),
+    path("sessions/new/check/", scheduling.session_check, name="session-check"),
+    path("sessions/new/block-row/", scheduling.session_block_row, name="session-block-row"),
+    path("sessions/<int:pk>/", scheduling.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/edit/", scheduling.session_edit, name="session-edit"),
+    path(
+        "sessions/<int:pk>/status/",
+        scheduling.session_transition,
+        name="session-transition",
+    ),
+    path("sessions/<int:pk>/blocks/new/", scheduling.block_add, name="block-add"),
+    path(
+        "sessions/<int:pk>/blocks/<int:block_pk>/move/",
+        scheduling.block_move,
+        name="block-move",
+    ),
+    path(
+        "sessions/<int:pk>/blocks/<int:block_pk>/cancel/",
+        scheduling.block_cancel,
+        name="block-cancel",
+    ),
+    path(
+        "sessions/<int:pk>/blocks/<int:block_pk>/restore/",
+        scheduling.block_restore,
+        name="block-restore",
+    ),
+    path(
+        "sessions/<int:pk>/instructors/",
+        scheduling.instructor_assign,
+        name="instructor-assign",
+    ),
+    path(
+        "sessions/<int:pk>/instructors/<int:assignment_pk>/remove/",
+        scheduling.instructor_unassign,
+        name="instructor-unassign",
+    ),
+    path("availability/rooms/", scheduling.room_search, name="room-availability"),
+    path(
+        "availability/instructors/",
+        scheduling.instructor_search,
+        name="instructor-availability",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("", include((scheduling_patterns, "scheduling"))),
+]

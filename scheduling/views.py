@@ -1,0 +1,544 @@
+"""Scheduling pages: session list, detail, create (with a conflict check before saving) and the
+coordinator's per-session actions. Views are thin: check the policy, validate the shape with a
+form, fetch through a visibility selector, call one service, render or redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scheduling import services
+from scheduling.forms import (
+    AssignInstructorForm,
+    BlockChangeForm,
+    BlockForm,
+    InstructorSearchForm,
+    ReasonForm,
+    RoomSearchForm,
+    SessionFilterForm,
+    SessionPlan,
+    SessionSettingsForm,
+    TransitionForm,
+    bookable_rooms,
+    default_time_zone,
+)
+from scheduling.models import (
+    AssignmentRole,
+    BlockStatus,
+    DeliveryMode,
+    Session,
+    SessionBlock,
+    SessionStatus,
+)
+from scheduling.selectors import (
+    EffectiveCapacity,
+    course_list_for,
+    effective_capacity,
+    instructors_available,
+    rooms_available,
+    session_get_for,
+    session_is_taught_by,
+    session_list_for,
+)
+from scheduling.services import Finding
+from tms.exceptions import DomainError
+from tms.roles import Role, roles_of
+from tms.views import can, policy_required, viewer_zone
+from venues.models import RoomFeature
+
+PAGE_SIZE = 25
+EDITABLE = (SessionStatus.DRAFT, SessionStatus.SCHEDULED)
+
+
+# --- Presentation helpers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: Session
+    capacity: EffectiveCapacity
+    lead: str
+    where: str
+    block_count: int
+
+
+def session_rows(sessions: Any) -> list[SessionRow]:
+    """List rows from sessions fetched by `session_list_for` (blocks and instructors are
+    prefetched, so this adds no queries)."""
+    rows = []
+    for session in sessions:
+        active = [b for b in session.blocks.all() if b.status == BlockStatus.ACTIVE]
+        if session.delivery_mode == DeliveryMode.VILT:
+            where = _("Online")
+        else:
+            rooms = list(dict.fromkeys(str(b.room) for b in active if b.room is not None))
+            where = rooms[0] if rooms else _("No room yet")
+            if len(rooms) > 1:
+                where = _("%(room)s and %(n)s more") % {"room": rooms[0], "n": len(rooms) - 1}
+        lead = next(
+            (
+                a.instructor.display_name
+                for a in session.assignments.all()
+                if a.role == AssignmentRole.LEAD
+            ),
+            "",
+        )
+        rows.append(SessionRow(session, effective_capacity(session), lead, where, len(active)))
+    return rows
+
+
+def _get_session(request: HttpRequest, pk: int) -> Session:
+    try:
+        return session_get_for(request.user, pk)
+    except Session.DoesNotExist:
+        raise Http404(_("No such session.")) from None
+
+
+def _warn(request: HttpRequest, warnings: list[Finding]) -> None:
+    for finding in warnings:
+        messages.warning(request, finding.message)
+
+
+def _detail(session: Session) -> HttpResponse:
+    return redirect("scheduling:session-detail", pk=session.pk)
+
+
+# --- List and detail --------------------------------------------------------------------------
+
+
+@require_GET
+@policy_required("session", "list")
+def session_list(request: HttpRequest) -> HttpResponse:
+    """Every session the user may see, filtered and paginated; htmx swaps only the results."""
+    held = roles_of(request.user)
+    zone = viewer_zone(request)
+    params = request.GET.copy()
+    if not any(key != "page" for key in params):
+        # First visit: start at today rather than at the beginning of history.
+        params["date_from"] = timezone.now().astimezone(zone).date().isoformat()
+    show_status = bool(held - {Role.LEARNER})
+    form = SessionFilterForm(params, courses=course_list_for(request.user), show_status=show_status)
+    sessions = session_list_for(request.user)
+    sessions = form.apply(sessions, zone) if form.is_valid() else sessions.none()
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": session_rows(page.object_list),
+        "viewer_zone": zone,
+        "query": params,
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "scheduling/partials/session_results.html", context)
+    else:
+        response = render(request, "scheduling/session_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@policy_required("session", "retrieve")
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _get_session(request, pk)
+    user = request.user
+    held = roles_of(user)
+    venue = zoneinfo.ZoneInfo(session.time_zone)
+    mine = viewer_zone(request)
+    blocks = list(session.blocks.all())
+    show_viewer_time = mine.key != venue.key and any(
+        b.starts_at.astimezone(mine).utcoffset() != b.starts_at.astimezone(venue).utcoffset()
+        for b in blocks
+    )
+    teaches = session_is_taught_by(session, user)
+    editable = can(user, "session", "update") and session.status in EDITABLE
+    active_count = sum(1 for b in blocks if b.status == BlockStatus.ACTIVE)
+    context = {
+        "session": session,
+        "blocks": blocks,
+        "active_count": active_count,
+        "venue_zone": venue,
+        "viewer_zone": mine,
+        "show_viewer_time": show_viewer_time,
+        "capacity": effective_capacity(session),
+        # Lead first, then co-facilitators by name.
+        "assignments": sorted(
+            session.assignments.all(),
+            key=lambda a: (a.role != AssignmentRole.LEAD, a.instructor.display_name),
+        ),
+        "sees_logistics": bool(held & {Role.COORDINATOR, Role.AUDITOR}) or teaches,
+        "teaches": teaches,
+        "editable": editable,
+        "can_cancel": can(user, "session", "transition")
+        and session.status != SessionStatus.CANCELLED,
+        "can_publish": can(user, "session", "transition") and session.status == SessionStatus.DRAFT,
+        "can_complete": can(user, "session", "transition")
+        and session.status == SessionStatus.SCHEDULED
+        and session.ends_at is not None
+        and session.ends_at <= timezone.now(),
+        "can_move": editable and can(user, "session", "reschedule"),
+        "can_add_block": editable and can(user, "session_block", "create"),
+        "can_cancel_block": editable and can(user, "session_block", "cancel"),
+        "can_restore_block": editable and can(user, "session_block", "restore"),
+        "can_unassign": editable and can(user, "assignment", "delete"),
+        "assign_form": AssignInstructorForm(session=session, auto_id="id_assign_%s")
+        if editable and can(user, "assignment", "create")
+        else None,
+    }
+    return render(request, "scheduling/session_detail.html", context)
+
+
+# --- Create -------------------------------------------------------------------------------------
+
+
+def _plan(request: HttpRequest, data: QueryDict | None = None) -> SessionPlan:
+    return SessionPlan(data, courses=course_list_for(request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("session", "create")
+def session_create(request: HttpRequest) -> HttpResponse:
+    """The session form. "Check" previews conflicts (see `session_check`); "Save" creates the
+    session through the service, which re-checks everything in its transaction."""
+    if request.method == "GET":
+        return _render_plan(request, _plan(request))
+    plan = _plan(request, request.POST)
+    status = SessionStatus.SCHEDULED if "publish" in request.POST else SessionStatus.DRAFT
+    if not plan.is_valid():
+        return _render_plan(request, plan, status=400)
+    data = plan.to_input(status=status)
+    try:
+        session = services.session_create(data=data, created_by=request.user)
+    except DomainError as error:
+        plan.add_domain_error(error)
+        return _render_plan(request, plan, status=error.status_code)
+    if status == SessionStatus.SCHEDULED:
+        messages.success(request, _("Session #%s is scheduled and published.") % session.pk)
+    else:
+        messages.success(request, _("Draft session #%s saved.") % session.pk)
+    _warn(request, data.warnings)
+    return _detail(session)
+
+
+def _render_plan(
+    request: HttpRequest,
+    plan: SessionPlan,
+    *,
+    report: Any = None,
+    checked: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "plan": plan,
+        "form": plan.form,
+        "blocks": plan.blocks,
+        "report": report,
+        "checked": checked,
+    }
+    return render(request, "scheduling/session_form.html", context, status=status)
+
+
+@require_POST
+@policy_required("preview", "check")
+def session_check(request: HttpRequest) -> HttpResponse:
+    """Preview: evaluate the plan against every rule without writing anything.
+
+    With htmx only the report is returned; without JavaScript the whole form is re-rendered
+    with the report in place.
+    """
+    plan = _plan(request, request.POST)
+    report = services.evaluate(plan.to_proposal(), now=timezone.now()) if plan.is_valid() else None
+    if request.htmx:
+        context = {"plan": plan, "report": report, "checked": True}
+        return render(request, "scheduling/partials/check_report.html", context)
+    return _render_plan(request, plan, report=report, checked=True)
+
+
+@require_GET
+@policy_required("session", "create")
+def session_block_row(request: HttpRequest) -> HttpResponse:
+    """One more empty block row for the form (htmx), and the formset's new row count."""
+    try:
+        index = int(request.GET.get("blocks-TOTAL_FORMS", "1"))
+    except ValueError:
+        index = 1
+    index = max(0, min(index, 59))
+    form = BlockForm(prefix=f"blocks-{index}", rooms=bookable_rooms())
+    form.fields["date"].widget.attrs["autofocus"] = True  # htmx focuses it after the swap
+    context = {"row": form, "index": index, "total": index + 1}
+    return render(request, "scheduling/partials/block_row_added.html", context)
+
+
+# --- Edit ---------------------------------------------------------------------------------------
+
+
+def _editable_session(request: HttpRequest, pk: int) -> Session:
+    session = _get_session(request, pk)
+    if session.status not in EDITABLE:
+        raise Http404(_("This session can no longer be edited."))
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("session", "update")
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    form = SessionSettingsForm(request.POST or None, session=session)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _session, warnings = services.session_update(
+                    session_id=session.pk, **form.service_kwargs()
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+            else:
+                messages.success(request, _("Session settings saved."))
+                _warn(request, warnings)
+                return _detail(session)
+        else:
+            status = 400
+    context = {"session": session, "form": form}
+    return render(request, "scheduling/session_edit.html", context, status=status)
+
+
+@require_POST
+@policy_required("session", "transition")
+def session_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish, complete or cancel (with a reason)."""
+    session = _get_session(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the session."))
+        return _detail(session)
+    to_status = form.cleaned_data["to_status"]
+    try:
+        services.session_transition(
+            session_id=session.pk, to_status=to_status, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _detail(session)
+    done = {
+        SessionStatus.SCHEDULED: _("Session published."),
+        SessionStatus.COMPLETED: _("Session marked as completed."),
+        SessionStatus.CANCELLED: _("Session cancelled; its rooms and instructors are free again."),
+    }
+    messages.success(request, done.get(to_status, _("Session updated.")))
+    return _detail(session)
+
+
+def _block(session: Session, block_pk: int) -> SessionBlock:
+    for block in session.blocks.all():
+        if block.pk == block_pk:
+            return block
+    raise Http404(_("No such block."))
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("session", "reschedule")
+def block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
+    """Move and/or re-room one block; bookings follow in the same transaction."""
+    session = _editable_session(request, pk)
+    block = _block(session, block_pk)
+    if block.status != BlockStatus.ACTIVE:
+        messages.error(request, _("Restore the cancelled block before changing it."))
+        return _detail(session)
+    form = BlockChangeForm(request.POST or None, session=session, block=block)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _session, warnings = services.session_reschedule(
+                    session_id=session.pk, changes=[form.to_change(block)]
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+            else:
+                messages.success(request, _("Block moved."))
+                _warn(request, warnings)
+                return _detail(session)
+        else:
+            status = 400
+    context = {"session": session, "editing_block": block, "form": form, "adding": False}
+    return render(request, "scheduling/block_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("session_block", "create")
+def block_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    form = BlockChangeForm(request.POST or None, session=session)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            starts_at, ends_at = form.times()
+            try:
+                _block_row, warnings = services.block_add(
+                    session_id=session.pk,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    room=form.cleaned_data.get("room"),
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+            else:
+                messages.success(request, _("Block added."))
+                _warn(request, warnings)
+                return _detail(session)
+        else:
+            status = 400
+    context = {"session": session, "editing_block": None, "form": form, "adding": True}
+    return render(request, "scheduling/block_form.html", context, status=status)
+
+
+@require_POST
+@policy_required("session_block", "cancel")
+def block_cancel(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
+    session = _get_session(request, pk)
+    block = _block(session, block_pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for cancelling the block."))
+        return _detail(session)
+    try:
+        services.block_cancel(
+            session_id=session.pk, block_id=block.pk, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Block cancelled; its bookings are free again."))
+    return _detail(session)
+
+
+@require_POST
+@policy_required("session_block", "restore")
+def block_restore(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
+    session = _get_session(request, pk)
+    block = _block(session, block_pk)
+    try:
+        _restored, warnings = services.block_restore(session_id=session.pk, block_id=block.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Block restored and booked again."))
+        _warn(request, warnings)
+    return _detail(session)
+
+
+@require_POST
+@policy_required("assignment", "create")
+def instructor_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    form = AssignInstructorForm(request.POST, session=session)
+    if not form.is_valid():
+        messages.error(request, _("Choose an instructor and a role."))
+        return _detail(session)
+    try:
+        _assignment, warnings = services.session_assign_instructor(
+            session_id=session.pk,
+            instructor=form.cleaned_data["instructor"],
+            role=form.cleaned_data["role"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(who)s assigned as %(role)s.")
+            % {
+                "who": form.cleaned_data["instructor"],
+                "role": AssignmentRole(form.cleaned_data["role"]).label.lower(),
+            },
+        )
+        _warn(request, warnings)
+    return _detail(session)
+
+
+@require_POST
+@policy_required("assignment", "delete")
+def instructor_unassign(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    session = _editable_session(request, pk)
+    try:
+        services.session_unassign_instructor(session_id=session.pk, assignment_id=assignment_pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Instructor removed from the session."))
+    return _detail(session)
+
+
+# --- Availability searches ---------------------------------------------------------------------
+
+
+def _search_initial() -> dict[str, Any]:
+    tomorrow = timezone.now().date() + dt.timedelta(days=1)
+    return {
+        "date": tomorrow,
+        "starts": dt.time(9),
+        "ends": dt.time(12),
+        "time_zone": default_time_zone(),
+    }
+
+
+@require_GET
+@policy_required("availability", "rooms")
+def room_search(request: HttpRequest) -> HttpResponse:
+    """Free rooms for a slot (buffers and closures included)."""
+    searched = bool(request.GET)
+    form = RoomSearchForm(request.GET if searched else None, initial=_search_initial())
+    rooms = None
+    if searched and form.is_valid():
+        data = form.cleaned_data
+        site = data.get("site")
+        found = rooms_available(
+            blocks=form.blocks(),
+            min_capacity=data["min_capacity"],
+            features=data.get("features") or (),
+            site_id=site.pk if site else None,
+        )
+        rooms = [
+            {"room": room, "features": [RoomFeature(f).label for f in room.features]}
+            for room in found
+        ]
+    context = {"form": form, "rooms": rooms, "searched": searched}
+    return render(request, "scheduling/room_search.html", context, status=_status(searched, form))
+
+
+@require_GET
+@policy_required("availability", "instructors")
+def instructor_search(request: HttpRequest) -> HttpResponse:
+    """Qualified instructors free for a slot."""
+    searched = bool(request.GET)
+    courses = course_list_for(request.user)
+    form = InstructorSearchForm(
+        request.GET if searched else None, courses=courses, initial=_search_initial()
+    )
+    people = None
+    if searched and form.is_valid():
+        people = list(
+            instructors_available(course=form.cleaned_data["course"], blocks=form.blocks())
+        )
+    context = {"form": form, "people": people, "searched": searched}
+    return render(
+        request, "scheduling/instructor_search.html", context, status=_status(searched, form)
+    )
+
+
+def _status(searched: bool, form: Any) -> int:
+    return 400 if searched and not form.is_valid() else 200
