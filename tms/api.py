@@ -26,6 +26,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
+from tms.api_errors import field_errors
 from tms.permissions import Scope
 from tms.validators import validate_time_zone
 
@@ -133,30 +134,6 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
     if not serializer.is_valid():
         raise serializers.ValidationError(field_errors(serializer.errors))
     return serializer.validated_data
-
-
-def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF error detail → flat {"blocks[0].starts_at": [...]}, list positions in brackets.
-
-    DRF 3.18 reports errors of list items as {index: ...}; the services name fields
-    "blocks[0].room", so both read the same to a client.
-    """
-    if isinstance(detail, dict):
-        fields: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            if isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(field_errors(value, path))
-        return fields
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        fields = {}
-        for index, item in enumerate(detail):
-            fields.update(field_errors(item, f"{prefix}[{index}]"))
-        return fields
-    messages = [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]
-    return {prefix or "non_field_errors": messages}
 
 
 # --- Input fields that keep bad values away from PostgreSQL ----------------------------------

@@ -18,25 +18,28 @@ from rest_framework.views import exception_handler as drf_default_handler
 from tms.exceptions import DomainError
 
 
-def _flatten(detail: Any) -> dict[str, list[str]]:
+def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF error detail → flat {"blocks[0].starts_at": [...]}, list positions in brackets.
+
+    DRF 3.18 reports errors of list items as {index: ...}; the services name fields
+    "blocks[0].room", so both read the same to a client.
+    """
     if isinstance(detail, dict):
         fields: dict[str, list[str]] = {}
         for key, value in detail.items():
-            if isinstance(value, dict):
-                for sub_key, sub_value in _flatten(value).items():
-                    fields[f"{key}.{sub_key}"] = sub_value
-            elif isinstance(value, list) and value and isinstance(value[0], dict):
-                for index, item in enumerate(value):
-                    for sub_key, sub_value in _flatten(item).items():
-                        fields[f"{key}[{index}].{sub_key}"] = sub_value
-            elif isinstance(value, list):
-                fields[key] = [str(v) for v in value]
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
             else:
-                fields[key] = [str(value)]
+                path = f"{prefix}.{key}" if prefix else str(key)
+            fields.update(field_errors(value, path))
         return fields
-    if isinstance(detail, list):
-        return {"non_field_errors": [str(v) for v in detail]}
-    return {"non_field_errors": [str(detail)]}
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        fields = {}
+        for index, item in enumerate(detail):
+            fields.update(field_errors(item, f"{prefix}[{index}]"))
+        return fields
+    messages = [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]
+    return {prefix or "non_field_errors": messages}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -57,7 +60,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
-        fields = _flatten(exc.detail)
+        fields = field_errors(exc.detail)
         first = next(iter(fields.values()), ["Invalid input."])[0]
         response.data = {"code": "invalid", "message": first, "fields": fields}
     elif isinstance(exc, drf_exceptions.APIException):

@@ -38,6 +38,28 @@ def set_lock_timeout() -> None:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
+SHARE_LOCK_SQL = """
+WITH rooms AS (SELECT id FROM venues_room WHERE id = ANY(%s) FOR SHARE),
+     people AS (SELECT id FROM instructors_instructor WHERE id = ANY(%s) FOR SHARE)
+SELECT (SELECT count(*) FROM rooms), (SELECT count(*) FROM people)
+"""
+
+
+def share_lock_resources(proposal: Proposal) -> None:
+    """Hold the booked rooms and instructors FOR SHARE until commit.
+
+    Room closures and instructor unavailability are written under FOR UPDATE on the same row,
+    so a closure cannot slip in between our check and our commit. Bookings of the same room
+    share the lock and do not wait for each other (the exclusion constraint handles those).
+    """
+    room_ids = sorted({b.room.pk for b in proposal.blocks if b.room is not None})
+    people = sorted({p.instructor.pk for p in proposal.instructors})
+    if not room_ids and not people:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(SHARE_LOCK_SQL, [room_ids, people])
+
+
 def lock_session(session_id: int) -> Session:
     """Lock the session row: edits of one session are serialised."""
     set_lock_timeout()
@@ -49,7 +71,9 @@ def lock_session(session_id: int) -> Session:
 
 
 def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-untyped-def]
-    """Evaluate the proposal; raise the right error, else return the warnings."""
+    """Lock the resources (FOR SHARE), evaluate the proposal; raise the right error, else
+    return the warnings."""
+    share_lock_resources(proposal)
     report = evaluate(proposal, now=now)
     if report.conflicts:
         first = next(f for f in report.errors if f.conflict is not None)

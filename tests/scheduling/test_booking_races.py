@@ -7,6 +7,7 @@ exclusion constraint lets exactly one in and the other gets the same clear confl
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -115,3 +116,51 @@ def test_without_the_exclusion_constraint_the_same_race_double_books(monkeypatch
                 "ALTER TABLE scheduling_roombooking ADD CONSTRAINT room_never_double_booked "
                 "EXCLUDE USING gist (room_id WITH =, during WITH &&, session_id WITH <>)"
             )
+
+
+def test_a_room_closure_racing_a_booking_never_leaves_a_booking_inside_the_closure(
+    monkeypatch, schedule, room
+):
+    from venues.services import room_closure_create
+
+    checked = threading.Event()
+    real_book = booking.book_blocks_locked
+
+    def book_slowly(*args: Any, **kwargs: Any) -> None:
+        checked.set()  # the booking has checked closures and holds the room FOR SHARE
+        time.sleep(0.5)
+        real_book(*args, **kwargs)
+
+    monkeypatch.setattr(sessions, "book_blocks_locked", book_slowly)
+    outcomes: list[Any] = [None, None]
+
+    def book() -> None:
+        try:
+            outcomes[0] = schedule()
+        except Exception as error:  # the outcome under test
+            outcomes[0] = error
+        finally:
+            connection.close()
+
+    def close_room() -> None:
+        checked.wait(timeout=20)
+        try:
+            outcomes[1] = room_closure_create(
+                room=room,
+                starts_at=at("2030-03-04", "08:00"),
+                ends_at=at("2030-03-04", "18:00"),
+                reason="Flooded",
+            )
+        except Exception as error:  # the outcome under test
+            outcomes[1] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book), threading.Thread(target=close_room)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert isinstance(outcomes[0], Session), outcomes
+    assert isinstance(outcomes[1], ResourceConflict), outcomes  # waited, then saw the booking
+    assert outcomes[1].conflicts[0]["session_id"] == outcomes[0].pk
