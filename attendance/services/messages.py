@@ -247,39 +247,30 @@ def build_registration_message(message: Any) -> Rendered:
         "late": message.context.get("late", False),
     }
     title = f"{session.course.code} {session.course.title}"
-    owner = f"r{registration.pk}"
+    learner = registration.learner
+
+    def calendar_part(method: str, sequence: int, *, join_link: bool) -> tuple[str, str]:
+        text = invite(
+            method=method,
+            events=invite_events(facts, include_join_link=join_link, owner=f"r{registration.pk}"),
+            sequence=sequence,
+            time_zone=session.time_zone,
+            attendee_email=learner.email,
+            attendee_name=learner.get_full_name(),
+            now=message.created_at,
+        )
+        return text, method
+
+    # The version confirmed; a later reschedule sends its own, higher, update.
+    version = message.context.get("version", session.schedule_version)
     calendar = None
-    now = message.created_at
     template = message.template
     if template in {"registration_confirmed", "registration_promoted"}:
         subject = _("Confirmed: %s") % title
-        calendar = (
-            invite(
-                method="REQUEST",
-                events=invite_events(facts, include_join_link=True, owner=owner),
-                # The version confirmed; a later reschedule sends its own, higher, update.
-                sequence=message.context.get("version", session.schedule_version),
-                time_zone=session.time_zone,
-                attendee_email=registration.learner.email,
-                attendee_name=registration.learner.get_full_name(),
-                now=now,
-            ),
-            "REQUEST",
-        )
+        calendar = calendar_part("REQUEST", version, join_link=True)
     elif template == "invite_update":
         subject = _("Updated: %s") % title
-        calendar = (
-            invite(
-                method="REQUEST",
-                events=invite_events(facts, include_join_link=confirmed, owner=owner),
-                sequence=message.context.get("version", session.schedule_version),
-                time_zone=session.time_zone,
-                attendee_email=registration.learner.email,
-                attendee_name=registration.learner.get_full_name(),
-                now=now,
-            ),
-            "REQUEST",
-        )
+        calendar = calendar_part("REQUEST", version, join_link=confirmed)
     elif template == "registration_waitlisted":
         subject = _("Waitlisted (position %(n)s): %(t)s") % {"n": context["position"], "t": title}
     elif template == "seat_offered":
@@ -293,18 +284,7 @@ def build_registration_message(message: Any) -> Rendered:
     elif template == "registration_cancelled":
         subject = _("Cancelled: %s") % title
         if message.context.get("calendar_cancel"):
-            calendar = (
-                invite(
-                    method="CANCEL",
-                    events=invite_events(facts, include_join_link=False, owner=owner),
-                    sequence=session.schedule_version + 1,
-                    time_zone=session.time_zone,
-                    attendee_email=registration.learner.email,
-                    attendee_name=registration.learner.get_full_name(),
-                    now=now,
-                ),
-                "CANCEL",
-            )
+            calendar = calendar_part("CANCEL", session.schedule_version + 1, join_link=False)
     else:  # pragma: no cover - registry only routes known templates here
         raise LookupError(template)
     return Rendered(subject=subject, context=context, calendar=calendar)
