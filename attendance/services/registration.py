@@ -8,6 +8,7 @@ freed seat runs after commit (and in a periodic sweep).
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -66,8 +67,9 @@ def _check_open(session: Session, now: dt.datetime, *, by_coordinator: bool) -> 
     if by_coordinator:
         return  # coordinators may enrol outside the self-service window
     if session.registration_opens_at and now < session.registration_opens_at:
+        opens = session.registration_opens_at.astimezone(zoneinfo.ZoneInfo(session.time_zone))
         raise RegistrationClosed(
-            _("Registration opens on %s.") % session.registration_opens_at.isoformat()
+            _("Registration opens on %s.") % opens.strftime("%a %d %b %Y, %H:%M %Z")
         )
     if session.registration_closes_at and now >= session.registration_closes_at:
         raise RegistrationClosed(_("Registration for this session has closed."))
@@ -277,6 +279,10 @@ def registration_cancel(
             )
         freed = registration.status in SEAT_HOLDING
         session = locked.session
+        if session.starts_at is not None and session.starts_at <= now:
+            raise InvalidTransition(
+                _("The session has started: record attendance (or a no-show) instead.")
+            )
         cutoff = (
             session.starts_at - dt.timedelta(hours=session.late_cancellation_hours)
             if session.starts_at

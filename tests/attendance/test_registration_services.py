@@ -245,3 +245,22 @@ def test_bulk_enrol_reports_unknown_emails(published, learners, coordinator):
     assert outcome.confirmed == [a.email.lower()]
     assert outcome.waitlisted == [(b.email.lower(), 1)]
     assert outcome.unknown == ["nobody@example.org"]
+
+
+def test_a_registration_cannot_be_cancelled_once_the_session_has_started(published, learner):
+    session = published()
+    seat = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    with pytest.raises(InvalidTransition, match="started"):
+        registration_cancel(
+            registration_id=seat.pk, cancelled_by=learner, now=at("2030-03-04", "09:30")
+        )
+    seat.refresh_from_db()
+    assert seat.status == RegistrationStatus.CONFIRMED
+
+
+def test_the_opening_time_is_shown_in_the_venue_zone(published, learner):
+    session = published()
+    session.registration_opens_at = at("2030-03-02", "10:00")
+    session.save()
+    with pytest.raises(RegistrationClosed, match="Sat 02 Mar 2030, 10:00 CET"):
+        registration_create(session_id=session.pk, learner=learner, now=NOW)
