@@ -7,16 +7,23 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from attendance import api as attendance_api
 from instructors import api as instructors_api
+from notifications import api as notifications_api
 from scheduling import api as scheduling_api
 from venues import api as venues_api
 
 scheduling_patterns = [
     path("courses/", scheduling_api.CourseCollectionApi.as_view(), name="course-list"),
     path("courses/<int:pk>/", scheduling_api.CourseDetailApi.as_view(), name="course-detail"),
-    path("sessions/", scheduling_api.SessionCollectionApi.as_view(), name="session-list"),
+    # Session reads carry their seats (attendance builds on scheduling, not the reverse).
+    path("sessions/", attendance_api.SeatedSessionCollectionApi.as_view(), name="session-list"),
     path("sessions/check/", scheduling_api.SessionCheckApi.as_view(), name="session-check"),
-    path("sessions/<int:pk>/", scheduling_api.SessionDetailApi.as_view(), name="session-detail"),
+    path(
+        "sessions/<int:pk>/",
+        attendance_api.SeatedSessionDetailApi.as_view(),
+        name="session-detail",
+    ),
     path(
         "sessions/<int:pk>/transition/",
         scheduling_api.SessionTransitionApi.as_view(),
@@ -119,10 +126,76 @@ instructors_patterns = [
     ),
 ]
 
+attendance_patterns = [
+    path(
+        "sessions/<int:pk>/register/",
+        attendance_api.RegistrationRegisterApi.as_view(),
+        name="registration-register",
+    ),
+    path(
+        "sessions/<int:pk>/registrations/",
+        attendance_api.RegistrationEnrolApi.as_view(),
+        name="registration-enrol",
+    ),
+    path(
+        "sessions/<int:pk>/bulk-enrol/",
+        attendance_api.RegistrationBulkEnrolApi.as_view(),
+        name="registration-bulk-enrol",
+    ),
+    path("sessions/<int:pk>/roster/", attendance_api.RosterApi.as_view(), name="roster-detail"),
+    path("registrations/", attendance_api.RegistrationListApi.as_view(), name="registration-list"),
+    path(
+        "registrations/<int:pk>/cancel/",
+        attendance_api.RegistrationCancelApi.as_view(),
+        name="registration-cancel",
+    ),
+    path(
+        "registrations/<int:pk>/accept/",
+        attendance_api.OfferAcceptApi.as_view(),
+        name="offer-accept",
+    ),
+    path(
+        "registrations/<int:pk>/decline/",
+        attendance_api.OfferDeclineApi.as_view(),
+        name="offer-decline",
+    ),
+    path(
+        "registrations/<int:pk>/move/",
+        attendance_api.WaitlistMoveApi.as_view(),
+        name="waitlist-move",
+    ),
+    path(
+        "course-waitlist/",
+        attendance_api.CourseWaitlistCollectionApi.as_view(),
+        name="course-waitlist-list",
+    ),
+    path(
+        "course-waitlist/<int:pk>/",
+        attendance_api.CourseWaitlistDetailApi.as_view(),
+        name="course-waitlist-detail",
+    ),
+    path(
+        "messages/preview/",
+        attendance_api.MessagePreviewApi.as_view(),
+        name="message-preview",
+    ),
+]
+
+notifications_patterns = [
+    path("messages/", notifications_api.MessageListApi.as_view(), name="message-list"),
+    path(
+        "messages/<int:pk>/resend/",
+        notifications_api.MessageResendApi.as_view(),
+        name="message-resend",
+    ),
+]
+
 v1_patterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include((venues_patterns, "venues"))),
     path("", include((instructors_patterns, "instructors"))),
+    path("", include((attendance_patterns, "attendance"))),
+    path("", include((notifications_patterns, "notifications"))),
 ]
 
 app_name = "api"

@@ -23,7 +23,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "dispatch-outbox": {"task": "notifications.tasks.dispatch_outbox", "schedule": 30.0},
+    "dispatch-outbox": {"task": "notifications.tasks.dispatch_outbox", "schedule": 10.0},
     "expire-offers": {"task": "attendance.tasks.expire_offers", "schedule": 60.0},
     "promote-waitlists": {"task": "attendance.tasks.sweep_waitlists", "schedule": 120.0},
     "send-reminders": {"task": "attendance.tasks.enqueue_reminders", "schedule": 300.0},

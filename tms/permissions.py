@@ -147,6 +147,31 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "update":      _COORDINATOR_ONLY,
         "delete":      _COORDINATOR_ONLY,
     },
+    # Registrations and waitlists: a learner's own ("own" = registrations of the user; for an
+    # instructor, registrations in the sessions they teach), a coordinator's for anyone --------
+    "registration": {
+        "list":          {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
+        "create":        {CO: ALL, LE: OWN},   # learner: self-register; coordinator: enrol
+        "cancel":        {CO: ALL, LE: OWN},
+        "respond_offer": {LE: OWN},
+        "bulk_enrol":    _COORDINATOR_ONLY,
+    },
+    "roster": {
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN},  # instructor: sessions they teach
+    },
+    "waitlist": {
+        "move":        _COORDINATOR_ONLY,
+    },
+    "course_waitlist": {
+        "list":        {CO: ALL, AU: ALL, LE: OWN},
+        "create":      {LE: OWN},
+        "delete":      {LE: OWN},
+    },
+    # Notifications ----------------------------------------------------------------------------
+    "ledger": {
+        "list":        _READ_ALL,
+        "resend":      _COORDINATOR_ONLY,
+    },
 }
 # fmt: on
 

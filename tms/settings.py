@@ -209,6 +209,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 
 # --- Registration, waitlists and messages ------------------------------------------------------
+# At most one "deliver the outbox" kick per process per interval (the beat sweep runs every
+# 10 s regardless). Tests kick every time so that each on-commit hook can be observed.
+OUTBOX_KICK_INTERVAL_SECONDS = 0.0 if TESTING else 1.0
 # Switched off only by the negative-control concurrency test, to prove that test can fail.
 ATTENDANCE_SEAT_LOCK = True
 try:

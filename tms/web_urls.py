@@ -1,4 +1,5 @@
-"""Browser pages. URL names: `login`, `logout`, `home`, and `scheduling:<entity>-<action>`."""
+"""Browser pages. URL names: `login`, `logout`, `home`, and `<app>:<entity>-<action>` for
+`scheduling`, `attendance` and `notifications`."""
 
 from django.urls import include, path
 
@@ -56,4 +57,6 @@ urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("", include((scheduling_patterns, "scheduling"))),
+    path("", include("attendance.urls")),
+    path("", include("notifications.urls")),
 ]

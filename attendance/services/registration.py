@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,10 +32,13 @@ from attendance.models import (
 from attendance.services import messages
 from attendance.services.seats import (
     LockedSession,
+    SeatTaken,
+    SessionSnapshot,
+    lock_seats,
     lock_session_for_seats,
-    next_waitlist_place,
     next_waitlist_rank,
-    seats_taken,
+    snapshot_for_registration,
+    take_seat_locked,
     waitlist_position,
 )
 from scheduling.models import Course, Session, SessionStatus
@@ -59,7 +63,8 @@ class RegistrationOutcome:
         return self.registration.status == RegistrationStatus.CONFIRMED
 
 
-def _check_open(session: Session, now: dt.datetime, *, by_coordinator: bool) -> None:
+def _check_open(session: Any, zone: str, now: dt.datetime, *, by_coordinator: bool) -> None:
+    """Published, not started, and (for self-service) inside the registration window."""
     if session.status != SessionStatus.SCHEDULED:
         raise RegistrationClosed(_("This session is not open for registration."))
     if session.starts_at is None or session.starts_at <= now:
@@ -67,7 +72,7 @@ def _check_open(session: Session, now: dt.datetime, *, by_coordinator: bool) -> 
     if by_coordinator:
         return  # coordinators may enrol outside the self-service window
     if session.registration_opens_at and now < session.registration_opens_at:
-        opens = session.registration_opens_at.astimezone(zoneinfo.ZoneInfo(session.time_zone))
+        opens = session.registration_opens_at.astimezone(zoneinfo.ZoneInfo(zone))
         raise RegistrationClosed(
             _("Registration opens on %s.") % opens.strftime("%a %d %b %Y, %H:%M %Z")
         )
@@ -125,75 +130,91 @@ def registration_create(
     """Take a seat, or a place on the waitlist when the session is full.
 
     Checks that concern only this learner (duplicate, clash, prerequisites) run before the
-    lock; then the session row is locked, seats are counted in SQL, and the registration and
-    its message are written. The lock is held as briefly as possible: a sales rush queues on
-    it. "Full" is a success (waitlisted at position N), not an error.
+    lock, from one read. Then the session row is locked, and one statement counts the seats
+    and writes the registration; its message goes to the outbox in the same transaction. The
+    lock is held for three short statements: a sales rush queues on it. "Full" is a success
+    (waitlisted at position N), not an error.
     """
     now = now or timezone.now()
+    by_coordinator = enrolled_by is not None
     try:
         with transaction.atomic(durable=True):
-            unlocked = lock_session_for_seats(session_id, lock=False)
-            _check_learner(unlocked, learner, now, by_coordinator=enrolled_by is not None)
-            locked = lock_session_for_seats(session_id)
-            _check_open(locked.session, now, by_coordinator=enrolled_by is not None)
-            outcome = _take_seat_locked(locked, learner, enrolled_by, source, now)
+            snapshot = snapshot_for_registration(session_id, learner.pk)
+            _check_open(snapshot, snapshot.time_zone, now, by_coordinator=by_coordinator)
+            _check_learner(snapshot, learner)
+            locked = lock_seats(session_id)
+            _check_open(locked, snapshot.time_zone, now, by_coordinator=by_coordinator)
+            seat = take_seat_locked(
+                session_id=session_id,
+                learner_id=learner.pk,
+                seat_limit=locked.seat_limit,
+                schedule_version=locked.schedule_version,
+                source=source,
+                enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
+                now=now,
+            )
+            registration = _registration_from(seat, snapshot, learner, source, enrolled_by, now)
+            messages.queue_registration_event(registration, position=seat.position, now=now)
     except IntegrityError as error:  # the same learner twice at once: the constraint refuses
         if "one_active_registration" not in str(error):
             raise
         raise AlreadyRegistered(_("Already registered for this session.")) from error
-    return outcome
+    return RegistrationOutcome(registration, seat.position)
 
 
-def _check_learner(
-    read: LockedSession, learner: AbstractBaseUser, now: dt.datetime, *, by_coordinator: bool
-) -> None:
-    session = read.session
-    _check_open(session, now, by_coordinator=by_coordinator)
-    existing = (
-        Registration.objects.filter(session_id=session.pk, learner_id=learner.pk)
-        .exclude(status=RegistrationStatus.CANCELLED)
-        .first()
+def _registration_from(
+    seat: SeatTaken,
+    snapshot: SessionSnapshot,
+    learner: AbstractBaseUser,
+    source: str,
+    enrolled_by: AbstractBaseUser | None,
+    now: dt.datetime,
+) -> Registration:
+    """The written row as a model instance, without reading it back."""
+    session = Session(
+        pk=snapshot.id,
+        course_id=snapshot.course_id,
+        status=snapshot.status,
+        delivery_mode=snapshot.delivery_mode,
+        starts_at=snapshot.starts_at,
+        ends_at=snapshot.ends_at,
+        time_zone=snapshot.time_zone,
     )
-    if existing is not None:
+    session.course = Course(
+        pk=snapshot.course_id, code=snapshot.course_code, title=snapshot.course_title
+    )
+    confirmed = seat.status == RegistrationStatus.CONFIRMED
+    registration = Registration(
+        pk=seat.registration_id,
+        session=session,
+        learner=learner,
+        status=seat.status,
+        source=source,
+        waitlist_rank=seat.waitlist_rank,
+        confirmed_at=now if confirmed else None,
+        enrolled_by=enrolled_by,
+        invite_version=seat.invite_version,
+        created_at=now,
+        updated_at=now,
+    )
+    registration._state.adding = False
+    return registration
+
+
+def _check_learner(snapshot: SessionSnapshot, learner: AbstractBaseUser) -> None:
+    if snapshot.existing_status is not None:
         raise AlreadyRegistered(
             _("%(who)s is already registered for this session (%(status)s).")
-            % {"who": learner, "status": existing.get_status_display().lower()},
-            extra={"registration_id": existing.pk},
+            % {"who": learner, "status": RegistrationStatus(snapshot.existing_status).label.lower()}
         )
-    clash = clashing_session_id(learner.pk, session.pk)
-    if clash is not None:
+    if snapshot.clashing_session_id is not None:
         raise ScheduleClash(
             _("%(who)s already has a seat in session #%(other)s at the same time.")
-            % {"who": learner, "other": clash},
-            conflicts=[{"resource": "learner", "session_id": clash}],
+            % {"who": learner, "other": snapshot.clashing_session_id},
+            conflicts=[{"resource": "learner", "session_id": snapshot.clashing_session_id}],
         )
-    if read.has_prerequisites:
-        _check_prerequisites(session.course, learner.pk)
-
-
-def _take_seat_locked(
-    locked: LockedSession,
-    learner: AbstractBaseUser,
-    enrolled_by: AbstractBaseUser | None,
-    source: str,
-    now: dt.datetime,
-) -> RegistrationOutcome:
-    """Confirm or waitlist (session lock held)."""
-    session = locked.session
-    registration = Registration(
-        session=session, learner=learner, source=source, enrolled_by=enrolled_by
-    )
-    position = None
-    if seats_taken(session.pk) < locked.seat_limit:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-        registration.invite_version = session.schedule_version
-    else:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.waitlist_rank, position = next_waitlist_place(session.pk)
-    registration.save()
-    messages.queue_registration_event(registration, position=position, now=now)
-    return RegistrationOutcome(registration, position)
+    if snapshot.has_prerequisites:
+        _check_prerequisites(Course.objects.get(pk=snapshot.course_id), learner.pk)
 
 
 @dataclass

@@ -184,18 +184,41 @@ def test_outsiders_and_anonymous_visitors_have_no_rule_anywhere(outsider):
             assert scope_for(AnonymousUser(), resource, action) is None
 
 
-def test_coordinators_may_do_everything(coordinator):
+# What only a learner does for themself: nobody answers an offer or waits for a course on
+# someone else's behalf (a coordinator enrols or cancels instead).
+LEARNER_ONLY = {
+    ("registration", "respond_offer"),
+    ("course_waitlist", "create"),
+    ("course_waitlist", "delete"),
+}
+# The only things a learner changes: their own registrations and any-date waitlist places.
+LEARNER_WRITES = {
+    ("registration", "create"),
+    ("registration", "cancel"),
+    *LEARNER_ONLY,
+}
+
+
+def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
     for resource, actions in policy_table().items():
         for action in actions:
-            assert scope_for(coordinator, resource, action) == Scope.ALL, (resource, action)
+            expected = None if (resource, action) in LEARNER_ONLY else Scope.ALL
+            assert scope_for(coordinator, resource, action) == expected, (resource, action)
 
 
-def test_instructors_and_learners_never_change_anything(instructor, learner):
+def test_instructors_never_change_anything(instructor):
     reads = {"list", "retrieve"}
     for resource, actions in policy_table().items():
         for action in set(actions) - reads:
             assert scope_for(instructor.user, resource, action) is None, (resource, action)
-            assert scope_for(learner, resource, action) is None, (resource, action)
+
+
+def test_learners_change_only_their_own_registrations_and_waitlist_places(learner):
+    reads = {"list", "retrieve"}
+    for resource, actions in policy_table().items():
+        for action in set(actions) - reads:
+            expected = Scope.OWN if (resource, action) in LEARNER_WRITES else None
+            assert scope_for(learner, resource, action) == expected, (resource, action)
 
 
 def test_auditors_read_everything_and_change_nothing(auditor):

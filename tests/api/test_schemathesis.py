@@ -21,8 +21,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from attendance.services.registration import course_waitlist_join, registration_create
+from notifications.models import MessageStatus, OutboxMessage
 from tests import factories
-from tests.conftest import at
+from tests.conftest import NOW, at
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def api_schema(db, wsgi_app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def known_ids(schedule, course, room, instructor, host_account) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def known_ids(schedule, course, room, instructor, host_account, learners) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Real objects the fuzzer's path ids are pointed at, by URL segment."""
     session = schedule(
         [
@@ -54,6 +56,17 @@ def known_ids(schedule, course, room, instructor, host_account) -> dict[str, int
             (at("2030-03-05", "09:00"), at("2030-03-05", "12:00")),
         ]
     )
+    # A published session with a seat taken and a learner waitlisted (capacity 1).
+    published = schedule(
+        [(at("2030-03-06", "09:00"), at("2030-03-06", "12:00"))], status="scheduled", capacity=1
+    )
+    seat, waiting = (
+        registration_create(session_id=published.pk, learner=person, now=NOW).registration
+        for person in learners(2)
+    )
+    any_date = course_waitlist_join(course_id=course.pk, learner=waiting.learner, now=NOW)
+    sent = OutboxMessage.objects.filter(recipient=seat.learner).get()
+    OutboxMessage.objects.filter(pk=sent.pk).update(status=MessageStatus.SENT, sent_at=NOW)
     closure = factories.RoomClosureFactory(room=room)
     absence = factories.UnavailabilityFactory(instructor=instructor)
     hours = factories.WorkingHoursFactory(instructor=instructor)
@@ -71,6 +84,9 @@ def known_ids(schedule, course, room, instructor, host_account) -> dict[str, int
         "qualifications": instructor.qualifications.get().pk,
         "working-hours": hours.pk,
         "unavailability": absence.pk,
+        "registrations": waiting.pk,
+        "course-waitlist": any_date.pk,
+        "messages": sent.pk,
     }
 
 

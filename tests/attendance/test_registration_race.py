@@ -14,8 +14,9 @@ import pytest
 from django.db import connection
 
 from attendance.models import Registration, RegistrationStatus
-from attendance.services import seats
-from attendance.services.registration import registration_create
+from attendance.services import messages
+from attendance.services.promotion import waitlist_promote
+from attendance.services.registration import registration_cancel, registration_create
 from tests import factories
 from tests.conftest import NOW
 
@@ -28,15 +29,13 @@ WORKERS = 40
 
 
 def _rush(monkeypatch, session_id: int, people: list) -> list:
-    real_count = seats.seats_taken
+    real_queue = messages.queue_registration_event
 
-    def slow_count(session_id: int) -> int:
-        taken = real_count(session_id)
-        time.sleep(0.005)  # widen the window between counting and writing, in both tests
-        return taken
+    def slow_queue(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(0.005)  # widen the window between counting and committing, in both tests
+        return real_queue(*args, **kwargs)
 
-    monkeypatch.setattr(seats, "seats_taken", slow_count)
-    monkeypatch.setattr("attendance.services.registration.seats_taken", slow_count)
+    monkeypatch.setattr(messages, "queue_registration_event", slow_queue)
     todo: queue.Queue = queue.Queue()
     for person in people:
         todo.put(person)
@@ -105,3 +104,47 @@ def test_without_the_lock_the_same_rush_oversells(monkeypatch, schedule, setting
     people = [factories.UserFactory(role="Learner") for _ in range(ATTEMPTS)]
     _rush(monkeypatch, session.pk, people)
     assert _counts(session.pk)["confirmed"] > SEATS
+
+
+def test_concurrent_cancellations_and_duplicate_promotions_never_exceed_capacity(schedule):
+    session = schedule(status="scheduled", capacity=5)
+    people = [factories.UserFactory(role="Learner") for _ in range(15)]
+    for person in people:
+        registration_create(session_id=session.pk, learner=person, now=NOW)
+    seats_now = list(
+        Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+    )
+    start = threading.Barrier(len(seats_now) * 2, timeout=30)
+    errors: list = []
+
+    def cancel(registration: Registration) -> None:
+        try:
+            start.wait()
+            registration_cancel(registration_id=registration.pk, cancelled_by=None, now=NOW)
+        except Exception as error:  # collected and asserted on below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def promote() -> None:
+        try:
+            start.wait()
+            for _ in range(3):  # the same task delivered several times
+                waitlist_promote(session_id=session.pk, now=NOW)
+        except Exception as error:  # collected and asserted on below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cancel, args=(r,)) for r in seats_now]
+    threads += [threading.Thread(target=promote) for _ in seats_now]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    waitlist_promote(session_id=session.pk, now=NOW)  # the periodic sweep
+    counts = _counts(session.pk)
+    assert counts["confirmed"] == 5  # refilled exactly, never beyond
+    assert counts["waitlisted"] == 5
+    assert counts["cancelled"] == 5

@@ -1,0 +1,42 @@
+"""Registration pages. URL names: `attendance:<entity>-<action>`; the one-click link in the
+offer email is `attendance:offer` (its only argument is the signed token)."""
+
+from django.urls import path
+
+from attendance import views
+
+app_name = "attendance"
+
+urlpatterns = [
+    path("catalog/", views.catalog, name="catalog"),
+    path("my-training/", views.my_training, name="my-training"),
+    path("sessions/<int:pk>/register/", views.register, name="registration-create"),
+    path("sessions/<int:pk>/enrol/", views.enrol, name="registration-enrol"),
+    path("sessions/<int:pk>/enrol/bulk/", views.bulk_enrol, name="registration-bulk-enrol"),
+    path("sessions/<int:pk>/roster/", views.roster, name="roster"),
+    path("registrations/<int:pk>/cancel/", views.cancel, name="registration-cancel"),
+    path(
+        "registrations/<int:pk>/accept/",
+        views.offer_respond,
+        {"action": "accept"},
+        name="offer-accept",
+    ),
+    path(
+        "registrations/<int:pk>/decline/",
+        views.offer_respond,
+        {"action": "decline"},
+        name="offer-decline",
+    ),
+    path("registrations/<int:pk>/move/", views.move, name="waitlist-move"),
+    path("offers/<str:token>/", views.offer, name="offer"),
+    path(
+        "courses/<int:pk>/waitlist/join/",
+        views.course_waitlist_add,
+        name="course-waitlist-join",
+    ),
+    path(
+        "course-waitlist/<int:pk>/leave/",
+        views.course_waitlist_remove,
+        name="course-waitlist-leave",
+    ),
+]
