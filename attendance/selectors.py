@@ -136,13 +136,15 @@ def join_link_visible(session: Session, user: User, *, now: dt.datetime | None =
     now = now or timezone.now()
     if not session.join_url or session.starts_at is None:
         return False
+    opens = session.starts_at - dt.timedelta(minutes=settings.JOIN_LINK_VISIBLE_MINUTES)
+    if now < opens:
+        return False  # decided without reading the viewer's registration
     held = roles_of(user)
     allowed = bool(held & {Role.COORDINATOR}) or session_is_taught_by(session, user)
     if not allowed:
         mine = registration_of(user, session)
         allowed = mine is not None and mine.status == RegistrationStatus.CONFIRMED
-    opens = session.starts_at - dt.timedelta(minutes=settings.JOIN_LINK_VISIBLE_MINUTES)
-    return allowed and now >= opens
+    return allowed
 
 
 def messages_preview(*, now: dt.datetime | None = None, hours: int = 48) -> list[dict[str, Any]]:

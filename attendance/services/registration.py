@@ -41,7 +41,7 @@ from attendance.services.seats import (
     take_seat_locked,
     waitlist_position,
 )
-from scheduling.models import Course, Session, SessionStatus
+from scheduling.models import Course, Session, SessionBlock, SessionStatus
 from tms.exceptions import (
     AlreadyRegistered,
     DomainError,
@@ -115,6 +115,7 @@ def _check_prerequisites(course: Course, learner_id: int) -> None:
         names = ", ".join(f"{c.code} {c.title}" for c in missing)
         raise PrerequisitesMissing(
             _("Complete these courses first: %s.") % names,
+            fields={"prerequisites": [f"{c.code} {c.title}" for c in missing]},
             extra={"missing": [c.pk for c in missing]},
         )
 
@@ -207,11 +208,26 @@ def _check_learner(snapshot: SessionSnapshot, learner: AbstractBaseUser) -> None
             _("%(who)s is already registered for this session (%(status)s).")
             % {"who": learner, "status": RegistrationStatus(snapshot.existing_status).label.lower()}
         )
-    if snapshot.clashing_session_id is not None:
+    if snapshot.clashing_block_id is not None:
+        block = SessionBlock.objects.select_related("session__course").get(
+            pk=snapshot.clashing_block_id
+        )
         raise ScheduleClash(
             _("%(who)s already has a seat in session #%(other)s at the same time.")
-            % {"who": learner, "other": snapshot.clashing_session_id},
-            conflicts=[{"resource": "learner", "session_id": snapshot.clashing_session_id}],
+            % {"who": learner, "other": block.session_id},
+            conflicts=[
+                {
+                    "resource": "learner",
+                    "resource_id": learner.pk,
+                    "resource_name": str(learner),
+                    "session_id": block.session_id,
+                    "course_code": block.session.course.code,
+                    "course_title": block.session.course.title,
+                    "block_id": block.pk,
+                    "starts_at": block.starts_at.isoformat(),
+                    "ends_at": block.ends_at.isoformat(),
+                }
+            ],
         )
     if snapshot.has_prerequisites:
         _check_prerequisites(Course.objects.get(pk=snapshot.course_id), learner.pk)
@@ -454,7 +470,12 @@ def course_waitlist_join(
     """Wait for the first seat that frees in any upcoming session of the course."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        course = Course.objects.get(pk=course_id, active=True)
+        course = Course.objects.filter(pk=course_id, active=True).first()
+        if course is None:
+            raise RuleViolation(
+                _("This course is not open for an any-date waitlist."),
+                fields={"course": [_("Unknown or inactive course.")]},
+            )
         try:
             with transaction.atomic():
                 entry = CourseWaitlistEntry.objects.create(

@@ -122,7 +122,7 @@ SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at,
        (SELECT r.status FROM attendance_registration r
          WHERE r.session_id = s.id AND r.learner_id = %(learner)s AND r.status <> 'cancelled'
          LIMIT 1),
-       (SELECT r.session_id
+       (SELECT theirs.id
           FROM attendance_registration r
           JOIN scheduling_sessionblock theirs
             ON theirs.session_id = r.session_id AND theirs.status = 'active'
@@ -153,9 +153,8 @@ SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at,
 # count includes every seat committed before us. Confirm if a seat is free, else queue.
 TAKE_SEAT_SQL = """
 WITH counts AS (
-    SELECT count(*) FILTER (WHERE status IN ('confirmed', 'offered')) AS taken,
-           count(*) FILTER (WHERE status = 'waitlisted') AS queued
-      FROM attendance_registration WHERE session_id = %(session)s
+    SELECT count(*) AS taken FROM attendance_registration
+     WHERE session_id = %(session)s AND status IN ('confirmed', 'offered')
 ), added AS (
     INSERT INTO attendance_registration
         (created_at, updated_at, session_id, learner_id, status, source, waitlist_rank,
@@ -170,8 +169,13 @@ WITH counts AS (
       FROM counts
     RETURNING id, status, waitlist_rank, invite_version
 )
-SELECT added.id, added.status, added.waitlist_rank, added.invite_version, counts.queued + 1
-  FROM added, counts
+-- The queue is counted only when we joined it (the same snapshot: our row is not in it).
+SELECT added.id, added.status, added.waitlist_rank, added.invite_version,
+       CASE WHEN added.status = 'waitlisted' THEN
+           (SELECT count(*) FROM attendance_registration
+             WHERE session_id = %(session)s AND status = 'waitlisted') + 1
+       END
+  FROM added
 """
 
 
@@ -193,7 +197,7 @@ class SessionSnapshot:
     delivery_mode: str
     has_prerequisites: bool
     existing_status: str | None
-    clashing_session_id: int | None
+    clashing_block_id: int | None
 
 
 def snapshot_for_registration(session_id: int, learner_id: int) -> SessionSnapshot:

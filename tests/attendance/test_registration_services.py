@@ -84,14 +84,16 @@ def test_overlapping_confirmed_seats_are_refused(published, learner):
     with pytest.raises(ScheduleClash) as refused:
         registration_create(session_id=other.pk, learner=learner, now=NOW)
     assert refused.value.conflicts[0]["session_id"] == first.pk
+    assert refused.value.conflicts[0]["course_code"] == first.course.code
 
 
 def test_prerequisites_must_be_completed_first(published, schedule, course, learner, room):
     basics = factories.CourseFactory(code="BASIC-1")
     course.prerequisites.add(basics)
     session = published()
-    with pytest.raises(PrerequisitesMissing, match="BASIC-1"):
+    with pytest.raises(PrerequisitesMissing, match="BASIC-1") as refused:
         registration_create(session_id=session.pk, learner=learner, now=NOW)
+    assert refused.value.fields["prerequisites"][0].startswith("BASIC-1")
     earlier = schedule(
         blocks=[(at("2030-03-02", "09:00"), at("2030-03-02", "12:00"))],
         the_course=basics,
