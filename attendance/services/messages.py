@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from attendance.models import CourseWaitlistEntry, Registration, RegistrationStatus
+from attendance.services.seats import waitlist_position
 from notifications.ical import InviteEvent, invite
 from notifications.registry import Rendered, register
 from notifications.services import MessageSpec, messages_enqueue
@@ -38,6 +39,19 @@ def _spec(
         rule=rule,
         context=context,
     )
+
+
+def registration_message_names() -> dict[str, str]:
+    """Events, templates and rules of the message a new registration sends; the seat-taking
+    statement writes it to the outbox itself (see seats.TAKE_SEAT_SQL)."""
+    return {
+        "confirmed_event": "registration.confirmed:",
+        "waitlisted_event": "registration.waitlisted:",
+        "confirmed_template": "registration_confirmed",
+        "waitlisted_template": "registration_waitlisted",
+        "confirmed_rule": str(_("registration")),
+        "waitlisted_rule": str(_("registration (session full)")),
+    }
 
 
 def queue_registration_event(
@@ -272,7 +286,15 @@ def build_registration_message(message: Any) -> Rendered:
         subject = _("Updated: %s") % title
         calendar = calendar_part("REQUEST", version, join_link=confirmed)
     elif template == "registration_waitlisted":
-        subject = _("Waitlisted (position %(n)s): %(t)s") % {"n": context["position"], "t": title}
+        if context.get("position") is None:  # queued by the seat-taking statement
+            context["position"] = waitlist_position(registration)
+        if context["position"] is None:  # promoted meanwhile; the promotion mail follows
+            subject = _("Waitlisted: %s") % title
+        else:
+            subject = _("Waitlisted (position %(n)s): %(t)s") % {
+                "n": context["position"],
+                "t": title,
+            }
     elif template == "seat_offered":
         deadline = dt.datetime.fromisoformat(message.context["deadline"])
         context["deadline"] = deadline.astimezone(zoneinfo.ZoneInfo(zone))

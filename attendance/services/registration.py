@@ -41,6 +41,7 @@ from attendance.services.seats import (
     take_seat_locked,
     waitlist_position,
 )
+from notifications.services import kick_dispatcher_on_commit
 from scheduling.models import Course, Session, SessionBlock, SessionStatus
 from tms.exceptions import (
     AlreadyRegistered,
@@ -148,19 +149,23 @@ def registration_create(
             seat = take_seat_locked(
                 session_id=session_id,
                 learner_id=learner.pk,
+                learner_email=getattr(learner, "email", ""),
                 seat_limit=locked.seat_limit,
                 schedule_version=locked.schedule_version,
                 source=source,
                 enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
+                message=messages.registration_message_names(),
                 now=now,
             )
+            kick_dispatcher_on_commit()
             registration = _registration_from(seat, snapshot, learner, source, enrolled_by, now)
-            messages.queue_registration_event(registration, position=seat.position, now=now)
     except IntegrityError as error:  # the same learner twice at once: the constraint refuses
         if "one_active_registration" not in str(error):
             raise
         raise AlreadyRegistered(_("Already registered for this session.")) from error
-    return RegistrationOutcome(registration, seat.position)
+    # The queue is counted after commit, outside the lock: it grows with the rush, and the
+    # answer ("you are number N") is the same a moment later, or better.
+    return RegistrationOutcome(registration, waitlist_position(registration))
 
 
 def _registration_from(

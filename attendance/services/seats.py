@@ -168,14 +168,27 @@ WITH counts AS (
            CASE WHEN taken < %(limit)s THEN %(version)s ELSE -1 END
       FROM counts
     RETURNING id, status, waitlist_rank, invite_version
+), message AS (
+    -- The confirmation or "waitlisted at N" email, in the outbox in the same statement: the
+    -- session lock is held for as few round trips as possible.
+    INSERT INTO notifications_outboxmessage
+        (created_at, updated_at, recipient_id, to_email, event_key, template, context, rule,
+         status, attempts, available_at, last_error, subject)
+    SELECT %(now)s, %(now)s, %(learner)s, %(email)s,
+           CASE WHEN added.status = 'confirmed' THEN %(confirmed_event)s
+                ELSE %(waitlisted_event)s END || added.id,
+           CASE WHEN added.status = 'confirmed' THEN %(confirmed_template)s
+                ELSE %(waitlisted_template)s END,
+           -- A waitlist position is worked out when the mail is sent (it can only improve).
+           json_build_object('registration_id', added.id, 'version', added.invite_version),
+           CASE WHEN added.status = 'confirmed' THEN %(confirmed_rule)s
+                ELSE %(waitlisted_rule)s END,
+           'queued', 0, %(now)s, '', ''
+      FROM added
+     WHERE %(email)s <> ''
+    ON CONFLICT (to_email, event_key) DO NOTHING
 )
--- The queue is counted only when we joined it (the same snapshot: our row is not in it).
-SELECT added.id, added.status, added.waitlist_rank, added.invite_version,
-       CASE WHEN added.status = 'waitlisted' THEN
-           (SELECT count(*) FROM attendance_registration
-             WHERE session_id = %(session)s AND status = 'waitlisted') + 1
-       END
-  FROM added
+SELECT added.id, added.status, added.waitlist_rank, added.invite_version FROM added
 """
 
 
@@ -250,33 +263,36 @@ class SeatTaken:
     status: str
     waitlist_rank: int | None
     invite_version: int
-    position: int | None
 
 
 def take_seat_locked(
     *,
     session_id: int,
     learner_id: int,
+    learner_email: str,
     seat_limit: int,
     schedule_version: int,
     source: str,
     enrolled_by_id: int | None,
+    message: dict[str, str],
     now: dt.datetime,
 ) -> SeatTaken:
-    """Count seats and write the registration in one statement (session lock held)."""
+    """Count seats, write the registration and its outbox message in one statement (session
+    lock held). `message` names the events, templates and rules (attendance.services.messages)."""
     with connection.cursor() as cursor:
         cursor.execute(
             TAKE_SEAT_SQL,
             {
                 "session": session_id,
                 "learner": learner_id,
+                "email": learner_email or "",
                 "limit": seat_limit,
                 "version": schedule_version,
                 "source": source,
                 "enrolled_by": enrolled_by_id,
                 "now": now,
+                **message,
             },
         )
-        pk, status, rank, version, position = cursor.fetchone()
-    waitlisted = status == RegistrationStatus.WAITLISTED
-    return SeatTaken(pk, status, rank, version, int(position) if waitlisted else None)
+        pk, status, rank, version = cursor.fetchone()
+    return SeatTaken(pk, status, rank, version)

@@ -124,9 +124,9 @@ def test_registering_over_token_auth_costs_one_query_beyond_the_service(
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=learner).key}")
 
     # token + roles + visible session; the service: one read (session, duplicate, clash),
-    # lock (with its timeout), count-and-insert, outbox row; savepoint and release (the
-    # test's transaction).
-    with django_assert_num_queries(9):
+    # lock (with its timeout), count-insert-and-outbox in one statement; savepoint and
+    # release (the test's transaction).
+    with django_assert_num_queries(8):
         response = api.post(register_url(session))
 
     assert response.status_code == 201
