@@ -81,7 +81,7 @@ from attendance.services.registration import (
 )
 from scheduling.api import SessionCollectionApi, SessionDetailApi, SessionPolicyMixin
 from scheduling.models import Course, InstructorAssignment, Session
-from scheduling.selectors import session_list_for
+from scheduling.selectors import session_is_visible
 from tms.api import PolicyMixin, validated
 from tms.permissions import Scope
 from tms.roles import Role, roles_of
@@ -225,7 +225,7 @@ class SessionRegistrationMixin(PolicyMixin):
         Registering is the hot path of a sales rush: no prefetching here; the service reads
         and locks the session itself.
         """
-        if not session_list_for(self.request.user).filter(pk=pk).exists():
+        if not session_is_visible(self.request.user, pk):
             raise NotFound()
         return pk
 

@@ -62,3 +62,22 @@ def test_effective_capacity_names_what_binds(schedule, host_account):
     )
     capacity = effective_capacity(vilt)
     assert (capacity.value, capacity.binding) == (8, "host_account")
+
+
+def test_one_session_visibility_matches_the_list_rule_for_every_role(
+    schedule, coordinator, auditor, learner, instructor, outsider
+):
+    from scheduling.selectors import session_is_visible, session_list_for
+
+    draft = schedule()
+    published = schedule(
+        status="scheduled",
+        rooms=[factories.RoomFactory()],
+        instructors=[factories.InstructorFactory()],
+    )
+    for user in (coordinator, auditor, learner, instructor.user, outsider):
+        for session in (draft, published):
+            expected = session_list_for(user).filter(pk=session.pk).exists()
+            assert session_is_visible(user, session.pk) == expected, (user, session)
+    assert session_is_visible(instructor.user, draft.pk)  # they teach it
+    assert not session_is_visible(learner, draft.pk)
