@@ -13,18 +13,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
-    Case,
-    Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -40,7 +33,6 @@ from attendance.models import (
     CourseWaitlistStatus,
     Registration,
     RegistrationSource,
-    RegistrationStatus,
 )
 from attendance.selectors import (
     can_see_roster,
@@ -51,6 +43,7 @@ from attendance.selectors import (
     seats_by_session,
     seats_for,
     waitlist_for,
+    with_waitlist_positions,
 )
 from attendance.serializers import (
     PREVIEW_HOURS,
@@ -90,31 +83,6 @@ from tms.roles import Role, roles_of
 # (Visibility rules for the "all"/"own" scopes; candidates for attendance.selectors.)
 
 
-def with_positions(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
-    """Annotate `position` (1-based place in the session's queue; null unless waitlisted)."""
-    ahead = (
-        Registration.objects.filter(
-            session_id=OuterRef("session_id"),
-            status=RegistrationStatus.WAITLISTED,
-            waitlist_rank__lt=OuterRef("waitlist_rank"),
-        )
-        .order_by()
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return registrations.annotate(
-        position=Case(
-            When(
-                status=RegistrationStatus.WAITLISTED,
-                then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + Value(1),
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
-    )
-
-
 def registrations_visible(user: Any, scope: Scope) -> QuerySet[Registration]:
     """Every registration ("all"), or the user's own: their registrations as a learner and,
     for an instructor, the registrations in the sessions they teach."""
@@ -134,9 +102,9 @@ def registrations_visible(user: Any, scope: Scope) -> QuerySet[Registration]:
 
 def registration_read(registration_id: int) -> Registration:
     """A registration ready for output (session, course, learner, waitlist position)."""
-    return with_positions(Registration.objects.select_related("session__course", "learner")).get(
-        pk=registration_id
-    )
+    return with_waitlist_positions(
+        Registration.objects.select_related("session__course", "learner")
+    ).get(pk=registration_id)
 
 
 class RegistrationPolicyMixin(PolicyMixin):
@@ -315,7 +283,7 @@ class RegistrationListApi(RegistrationPolicyMixin, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Registration]:
         if getattr(self, "swagger_fake_view", False):
             return Registration.objects.none()
-        return with_positions(registrations_visible(self.request.user, self.policy_scope))
+        return with_waitlist_positions(registrations_visible(self.request.user, self.policy_scope))
 
 
 class RegistrationCancelApi(RegistrationPolicyMixin, APIView):

@@ -8,8 +8,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from attendance.models import (
@@ -97,6 +108,31 @@ def waitlist_for(session: Session) -> QuerySet[Registration]:
         .select_related("learner")
         .annotate(position=Window(RowNumber(), order_by=["waitlist_rank", "pk"]))
         .order_by("waitlist_rank", "pk")
+    )
+
+
+def with_waitlist_positions(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """Annotate `position` (1-based place in the session's queue; null unless waitlisted)."""
+    ahead = (
+        Registration.objects.filter(
+            session_id=OuterRef("session_id"),
+            status=RegistrationStatus.WAITLISTED,
+            waitlist_rank__lt=OuterRef("waitlist_rank"),
+        )
+        .order_by()
+        .values("session_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return registrations.annotate(
+        position=Case(
+            When(
+                status=RegistrationStatus.WAITLISTED,
+                then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + Value(1),
+            ),
+            default=None,
+            output_field=IntegerField(),
+        )
     )
 
 

@@ -18,8 +18,6 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +47,7 @@ from attendance.selectors import (
     seats_by_session,
     seats_for,
     waitlist_for,
+    with_waitlist_positions,
 )
 from attendance.services.messages import read_offer_token
 from attendance.services.registration import (
@@ -133,22 +132,6 @@ def _first_error(form: Any) -> str:
         for error in errors:
             return str(error)
     return _("Check the form and try again.")
-
-
-def with_waitlist_positions(registrations: Any) -> Any:
-    """Annotate `position` (1-based place in each session's queue) in the same query."""
-    ahead = (
-        Registration.objects.filter(
-            session_id=OuterRef("session_id"),
-            status=RegistrationStatus.WAITLISTED,
-            waitlist_rank__lt=OuterRef("waitlist_rank"),
-        )
-        .order_by()
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return registrations.annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), 0))
 
 
 # --- Seats in lists ---------------------------------------------------------------------------
@@ -509,7 +492,6 @@ def my_training(request: HttpRequest) -> HttpResponse:
         elif r.status == RegistrationStatus.OFFERED:
             offers.append(r)
         elif r.status == RegistrationStatus.WAITLISTED:
-            r.position = r.ahead + 1
             waiting.append(r)
         else:
             # Few upcoming online sessions per learner: the rule stays in the selector.

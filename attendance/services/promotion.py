@@ -23,8 +23,8 @@ from attendance.models import (
     RegistrationStatus,
 )
 from attendance.services import messages
-from attendance.services.registration import clashing_session_id, withdraw_other_course_places
-from attendance.services.seats import lock_session_for_seats, seats_taken
+from attendance.services.registration import withdraw_other_course_places
+from attendance.services.seats import clashing_block_id, lock_session_for_seats, seats_taken
 from scheduling.models import Session, SessionStatus, WaitlistPolicy
 
 # An offer shorter than this is pointless: the seat then stays free.
@@ -89,7 +89,7 @@ def waitlist_promote(*, session_id: int, now: dt.datetime | None = None) -> list
             if free == 0:
                 break
             learner = (candidate.registration or candidate.entry).learner  # type: ignore[union-attr]
-            if clashing_session_id(learner.pk, session.pk) is not None:
+            if clashing_block_id(learner.pk, session.pk) is not None:
                 continue
             registration = _promote_one(session, candidate, offering, deadline, now)
             promoted.append(registration)

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,25 +79,6 @@ def _check_open(session: Any, zone: str, now: dt.datetime, *, by_coordinator: bo
         )
     if session.registration_closes_at and now >= session.registration_closes_at:
         raise RegistrationClosed(_("Registration for this session has closed."))
-
-
-CLASH_SQL = """
-SELECT r.session_id
-FROM attendance_registration r
-JOIN scheduling_sessionblock theirs ON theirs.session_id = r.session_id AND theirs.status = 'active'
-JOIN scheduling_sessionblock ours ON ours.session_id = %s AND ours.status = 'active'
-WHERE r.learner_id = %s AND r.status IN ('confirmed', 'offered') AND r.session_id <> %s
-  AND tstzrange(theirs.starts_at, theirs.ends_at) && tstzrange(ours.starts_at, ours.ends_at)
-LIMIT 1
-"""
-
-
-def clashing_session_id(learner_id: int, session_id: int) -> int | None:
-    """A session at the same time in which the learner already holds a seat."""
-    with connection.cursor() as cursor:
-        cursor.execute(CLASH_SQL, [session_id, learner_id, session_id])
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
 
 
 def _check_prerequisites(course: Course, learner_id: int) -> None:

@@ -82,17 +82,11 @@ def next_waitlist_rank() -> int:
         return int(cursor.fetchone()[0])
 
 
-def next_waitlist_place(session_id: int) -> tuple[int, int]:
-    """A new queue rank and the position it gets (caller holds the session lock)."""
+def clashing_block_id(learner_id: int, session_id: int) -> int | None:
+    """A block of another session, overlapping this one, in which the learner holds a seat."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval('attendance_waitlist_rank'), "
-            "(SELECT count(*) FROM attendance_registration "
-            "WHERE session_id = %s AND status = 'waitlisted')",
-            [session_id],
-        )
-        rank, ahead = cursor.fetchone()
-    return int(rank), int(ahead) + 1
+        cursor.execute(f"SELECT {CLASH_SUBQUERY}", {"session": session_id, "learner": learner_id})
+        return cursor.fetchone()[0]
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -107,13 +101,23 @@ def waitlist_position(registration: Registration) -> int | None:
     return ahead + 1
 
 
-def first_block_start(session: Session) -> dt.datetime | None:
-    return session.starts_at
-
-
 # --- The registration hot path, in a fixed number of plain statements ---------------------------
 # A sales rush spends its time here; the ORM's query building cost more CPU than the database
 # work itself, so these reads and the seat-taking write are written out in SQL.
+
+# The learner's seat elsewhere that overlaps this session (one clashing block's id, or null).
+CLASH_SUBQUERY = """(
+    SELECT theirs.id
+      FROM attendance_registration r
+      JOIN scheduling_sessionblock theirs
+        ON theirs.session_id = r.session_id AND theirs.status = 'active'
+      JOIN scheduling_sessionblock ours
+        ON ours.session_id = %(session)s AND ours.status = 'active'
+     WHERE r.learner_id = %(learner)s AND r.status IN ('confirmed', 'offered')
+       AND r.session_id <> %(session)s
+       AND tstzrange(theirs.starts_at, theirs.ends_at)
+           && tstzrange(ours.starts_at, ours.ends_at)
+     LIMIT 1)"""
 
 PRE_CHECK_SQL = """
 SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at, s.time_zone,
@@ -122,20 +126,10 @@ SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at,
        (SELECT r.status FROM attendance_registration r
          WHERE r.session_id = s.id AND r.learner_id = %(learner)s AND r.status <> 'cancelled'
          LIMIT 1),
-       (SELECT theirs.id
-          FROM attendance_registration r
-          JOIN scheduling_sessionblock theirs
-            ON theirs.session_id = r.session_id AND theirs.status = 'active'
-          JOIN scheduling_sessionblock ours
-            ON ours.session_id = s.id AND ours.status = 'active'
-         WHERE r.learner_id = %(learner)s AND r.status IN ('confirmed', 'offered')
-           AND r.session_id <> s.id
-           AND tstzrange(theirs.starts_at, theirs.ends_at)
-               && tstzrange(ours.starts_at, ours.ends_at)
-         LIMIT 1)
+       {clash}
   FROM scheduling_session s JOIN scheduling_course c ON c.id = s.course_id
  WHERE s.id = %(session)s
-"""
+""".replace("{clash}", CLASH_SUBQUERY)
 
 LOCK_SQL = """
 SET LOCAL lock_timeout = '{timeout}';
