@@ -90,33 +90,40 @@ def session_get_for(user: User, pk: int) -> Session:
     return session_list_for(user).get(pk=pk)
 
 
-VISIBLE_SQL = """
-SELECT 1 FROM scheduling_session s JOIN scheduling_course c ON c.id = s.course_id
- WHERE s.id = %(session)s
-   AND (%(all)s
+# The visibility rule of `session_list_for` as a condition on `scheduling_session s` joined to
+# `scheduling_course c`, with the parameters from `visibility_params`. Registering embeds it in
+# its own read of the session (one statement per registration in a sales rush).
+VISIBLE_CONDITION = """(%(all)s
         OR (%(catalog)s AND s.status = 'scheduled' AND c.active)
         OR (%(teacher)s AND EXISTS (
               SELECT 1 FROM scheduling_instructorassignment a
                 JOIN instructors_instructor i ON i.id = a.instructor_id
-               WHERE a.session_id = s.id AND i.user_id = %(user)s)))
-"""
+               WHERE a.session_id = s.id AND i.user_id = %(user)s)))"""
+
+VISIBLE_SQL = """
+SELECT 1 FROM scheduling_session s JOIN scheduling_course c ON c.id = s.course_id
+ WHERE s.id = %(session)s AND {visible}
+""".replace("{visible}", VISIBLE_CONDITION)
 
 
-def session_is_visible(user: User, pk: int) -> bool:
-    """The same rule as `session_list_for`, for one id, in one cheap statement (the sales-rush
-    path of registering calls it on every request)."""
+def visibility_params(user: User | None) -> dict[str, object]:
+    """Parameters of VISIBLE_CONDITION for this user (None: a service acting for nobody in
+    particular sees everything). A user with no role sees nothing."""
+    if user is None:
+        return {"user": None, "all": True, "catalog": False, "teacher": False}
     held = roles_of(user)
-    if not held:
-        return False
-    params = {
-        "session": pk,
+    return {
         "user": user.pk,
         "all": bool(held & {Role.COORDINATOR, Role.AUDITOR}),
         "catalog": bool(held & {Role.INSTRUCTOR, Role.LEARNER}),
         "teacher": Role.INSTRUCTOR in held,
     }
+
+
+def session_is_visible(user: User, pk: int) -> bool:
+    """The same rule as `session_list_for`, for one id, in one cheap statement."""
     with connection.cursor() as cursor:
-        cursor.execute(VISIBLE_SQL, params)
+        cursor.execute(VISIBLE_SQL, {"session": pk, **visibility_params(user)})
         return cursor.fetchone() is not None
 
 

@@ -214,6 +214,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 OUTBOX_KICK_INTERVAL_SECONDS = 0.0 if TESTING else 1.0
 # Switched off only by the negative-control concurrency test, to prove that test can fail.
 ATTENDANCE_SEAT_LOCK = True
+# Seconds the seat-taking function waits between counting seats and writing (test-only: the
+# concurrency tests widen the race window with it). Always 0 outside tests.
+ATTENDANCE_SEAT_RACE_DELAY = 0.0
 try:
     REMINDER_OFFSETS_HOURS = sorted(
         {int(h) for h in os.environ.get("REMINDER_OFFSETS_HOURS", "24,1").split(",") if h.strip()},

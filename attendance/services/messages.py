@@ -7,6 +7,7 @@ Rows store the facts of the moment (position, deadline); the builders registered
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from typing import Any
 
@@ -41,17 +42,24 @@ def _spec(
     )
 
 
-def registration_message_names() -> dict[str, str]:
-    """Events, templates and rules of the message a new registration sends; the seat-taking
-    statement writes it to the outbox itself (see seats.TAKE_SEAT_SQL)."""
-    return {
-        "confirmed_event": "registration.confirmed:",
-        "waitlisted_event": "registration.waitlisted:",
-        "confirmed_template": "registration_confirmed",
-        "waitlisted_template": "registration_waitlisted",
-        "confirmed_rule": str(_("registration")),
-        "waitlisted_rule": str(_("registration (session full)")),
-    }
+def registration_messages_json() -> str:
+    """Events, templates and rules of the message a new registration sends, by the status it
+    got, as JSON: the seat-taking function (`attendance_take_seat`) writes it to the outbox
+    itself, in the same statement as the registration."""
+    return json.dumps(
+        {
+            RegistrationStatus.CONFIRMED: {
+                "event": "registration.confirmed:",
+                "template": "registration_confirmed",
+                "rule": str(_("registration")),
+            },
+            RegistrationStatus.WAITLISTED: {
+                "event": "registration.waitlisted:",
+                "template": "registration_waitlisted",
+                "rule": str(_("registration (session full)")),
+            },
+        }
+    )
 
 
 def queue_registration_event(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,17 +35,17 @@ from attendance.services.seats import (
     LockedSession,
     SeatTaken,
     SessionSnapshot,
-    lock_seats,
     lock_session_for_seats,
     next_waitlist_rank,
     snapshot_for_registration,
-    take_seat_locked,
+    take_seat,
     waitlist_position,
 )
 from notifications.services import kick_dispatcher_on_commit
 from scheduling.models import Course, Session, SessionBlock, SessionStatus
 from tms.exceptions import (
     AlreadyRegistered,
+    Busy,
     DomainError,
     InvalidTransition,
     PrerequisitesMissing,
@@ -108,45 +109,65 @@ def registration_create(
     learner: AbstractBaseUser,
     enrolled_by: AbstractBaseUser | None = None,
     source: str = RegistrationSource.SELF,
+    viewer: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
 ) -> RegistrationOutcome:
     """Take a seat, or a place on the waitlist when the session is full.
 
-    Checks that concern only this learner (duplicate, clash, prerequisites) run before the
-    lock, from one read. Then the session row is locked, and one statement counts the seats
-    and writes the registration; its message goes to the outbox in the same transaction. The
-    lock is held for three short statements: a sales rush queues on it. "Full" is a success
-    (waitlisted at position N), not an error.
+    One read of the session and the learner's standing in it, checked here (visible to
+    `viewer`, open, not a duplicate, prerequisites met). Then one call of the database function
+    `attendance_take_seat` locks the session row, makes sure the session is still as it was
+    read, checks the learner's clash with other seats under a learner lock, counts the seats,
+    and writes the registration and its outbox message, all in one transaction. "Full" is a
+    success (waitlisted at position N), not an error.
     """
     now = now or timezone.now()
-    by_coordinator = enrolled_by is not None
-    try:
-        with transaction.atomic(durable=True):
-            snapshot = snapshot_for_registration(session_id, learner.pk)
-            _check_open(snapshot, snapshot.time_zone, now, by_coordinator=by_coordinator)
-            _check_learner(snapshot, learner)
-            locked = lock_seats(session_id)
-            _check_open(locked, snapshot.time_zone, now, by_coordinator=by_coordinator)
-            seat = take_seat_locked(
-                session_id=session_id,
-                learner_id=learner.pk,
-                learner_email=getattr(learner, "email", ""),
-                seat_limit=locked.seat_limit,
-                schedule_version=locked.schedule_version,
-                source=source,
-                enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
-                message=messages.registration_message_names(),
-                now=now,
-            )
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        snapshot = snapshot_for_registration(session_id, learner.pk, viewer=viewer)
+        _check_open(snapshot, snapshot.time_zone, now, by_coordinator=enrolled_by is not None)
+        _check_learner(snapshot, learner)
+        seat = _take_seat(snapshot, learner, enrolled_by, source, now)
+        if seat.outcome == "taken":
             kick_dispatcher_on_commit()
             registration = _registration_from(seat, snapshot, learner, source, enrolled_by, now)
+            return RegistrationOutcome(registration, seat.position)
+        if seat.outcome == "clash":
+            raise _clash(learner, seat.clashing_block_id)
+        if seat.outcome == "missing":
+            raise Session.DoesNotExist
+        # "changed": the session was edited since it was read; read and check it again.
+    raise Busy(_("This session is changing right now; please try again."))
+
+
+# Reads of a session that changed before its seat could be taken, before giving up.
+SNAPSHOT_ATTEMPTS = 3
+
+
+def _take_seat(
+    snapshot: SessionSnapshot,
+    learner: AbstractBaseUser,
+    enrolled_by: AbstractBaseUser | None,
+    source: str,
+    now: dt.datetime,
+) -> SeatTaken:
+    """One statement, its own transaction; a savepoint when the caller has one open, so a
+    refusal by the database leaves the caller's transaction usable."""
+    nested = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with nested:
+            return take_seat(
+                snapshot,
+                learner_id=learner.pk,
+                learner_email=getattr(learner, "email", ""),
+                source=source,
+                enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
+                messages_json=messages.registration_messages_json(),
+                now=now,
+            )
     except IntegrityError as error:  # the same learner twice at once: the constraint refuses
         if "one_active_registration" not in str(error):
             raise
         raise AlreadyRegistered(_("Already registered for this session.")) from error
-    # The queue is counted after commit, outside the lock: it grows with the rush, and the
-    # answer ("you are number N") is the same a moment later, or better.
-    return RegistrationOutcome(registration, waitlist_position(registration))
 
 
 def _registration_from(
@@ -188,32 +209,33 @@ def _registration_from(
     return registration
 
 
+def _clash(learner: AbstractBaseUser, block_id: int | None) -> ScheduleClash:
+    """The error for a learner who already holds a seat in an overlapping block."""
+    block = SessionBlock.objects.select_related("session__course").get(pk=block_id)
+    return ScheduleClash(
+        _("%(who)s already has a seat in session #%(other)s at the same time.")
+        % {"who": learner, "other": block.session_id},
+        conflicts=[
+            {
+                "resource": "learner",
+                "resource_id": learner.pk,
+                "resource_name": str(learner),
+                "session_id": block.session_id,
+                "course_code": block.session.course.code,
+                "course_title": block.session.course.title,
+                "block_id": block.pk,
+                "starts_at": block.starts_at.isoformat(),
+                "ends_at": block.ends_at.isoformat(),
+            }
+        ],
+    )
+
+
 def _check_learner(snapshot: SessionSnapshot, learner: AbstractBaseUser) -> None:
     if snapshot.existing_status is not None:
         raise AlreadyRegistered(
             _("%(who)s is already registered for this session (%(status)s).")
             % {"who": learner, "status": RegistrationStatus(snapshot.existing_status).label.lower()}
-        )
-    if snapshot.clashing_block_id is not None:
-        block = SessionBlock.objects.select_related("session__course").get(
-            pk=snapshot.clashing_block_id
-        )
-        raise ScheduleClash(
-            _("%(who)s already has a seat in session #%(other)s at the same time.")
-            % {"who": learner, "other": block.session_id},
-            conflicts=[
-                {
-                    "resource": "learner",
-                    "resource_id": learner.pk,
-                    "resource_name": str(learner),
-                    "session_id": block.session_id,
-                    "course_code": block.session.course.code,
-                    "course_title": block.session.course.title,
-                    "block_id": block.pk,
-                    "starts_at": block.starts_at.isoformat(),
-                    "ends_at": block.ends_at.isoformat(),
-                }
-            ],
         )
     if snapshot.has_prerequisites:
         _check_prerequisites(Course.objects.get(pk=snapshot.course_id), learner.pk)

@@ -1,0 +1,132 @@
+"""The seat-taking functions in the database (attendance/migrations/0002_seat_functions.py).
+
+The seat limit agrees with the explanation pages show; a session edited between the read and
+the seat is read again; one learner racing into two overlapping sessions gets one seat.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from attendance.models import Registration, RegistrationStatus
+from attendance.services import registration as registration_module
+from attendance.services.messages import registration_messages_json
+from attendance.services.registration import registration_create
+from attendance.services.seats import seat_limit, snapshot_for_registration, take_seat
+from scheduling.models import DeliveryMode, Session, SessionStatus
+from scheduling.selectors import effective_capacity
+from tests import factories
+from tests.conftest import NOW, at
+from tms.exceptions import RegistrationClosed, ScheduleClash
+from venues.models import HostAccount, Room
+
+
+@pytest.mark.django_db
+def test_the_seat_limit_is_the_smallest_of_session_rooms_and_host_account(schedule, room):
+    session = schedule(status="scheduled", capacity=12)
+    assert seat_limit(session.pk) == 12 == effective_capacity(session).value
+
+    Room.objects.filter(pk=room.pk).update(capacity=7)  # the room was re-measured
+    session = Session.objects.prefetch_related("blocks__room").get(pk=session.pk)
+    assert seat_limit(session.pk) == 7 == effective_capacity(session).value
+
+    account = factories.HostAccountFactory(participant_limit=30)
+    online = schedule(
+        status="scheduled",
+        capacity=25,
+        mode=DeliveryMode.VILT,
+        host_account=account,
+        instructors=[factories.InstructorFactory()],
+    )
+    assert seat_limit(online.pk) == 25 == effective_capacity(online).value
+    HostAccount.objects.filter(pk=account.pk).update(participant_limit=9)
+    online = Session.objects.select_related("host_account").get(pk=online.pk)
+    assert seat_limit(online.pk) == 9 == effective_capacity(online).value
+
+
+@pytest.mark.django_db
+def test_a_session_changed_since_it_was_read_takes_no_seat(published, learner):
+    session = published()
+    snapshot = snapshot_for_registration(session.pk, learner.pk, viewer=None)
+    Session.objects.filter(pk=session.pk).update(
+        status=SessionStatus.CANCELLED, cancellation_reason="Trainer ill"
+    )
+
+    seat = take_seat(
+        snapshot,
+        learner_id=learner.pk,
+        learner_email=learner.email,
+        source="self",
+        enrolled_by_id=None,
+        messages_json=registration_messages_json(),
+        now=NOW,
+    )
+
+    assert seat.outcome == "changed"
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_registering_reads_a_changed_session_again_and_gives_its_answer(
+    published, learner, monkeypatch
+):
+    session = published()
+    stale = snapshot_for_registration(session.pk, learner.pk, viewer=None)
+    Session.objects.filter(pk=session.pk).update(
+        status=SessionStatus.CANCELLED, cancellation_reason="Trainer ill"
+    )
+    reads = []
+
+    def read(session_id, learner_id, *, viewer):
+        reads.append(session_id)
+        if len(reads) == 1:
+            return stale  # as if the coordinator cancelled right after this read
+        return snapshot_for_registration(session_id, learner_id, viewer=viewer)
+
+    monkeypatch.setattr(registration_module, "snapshot_for_registration", read)
+
+    with pytest.raises(RegistrationClosed):
+        registration_create(session_id=session.pk, learner=learner, now=NOW)
+    assert len(reads) == 2
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_learner_racing_into_two_overlapping_sessions_gets_one_seat(
+    published, learner, settings
+):
+    """Each registration checks the learner's other seats, then waits (the test-only race
+    delay) before writing: without the learner lock both would find no clash and both write."""
+    morning = published()
+    overlapping = published(
+        rooms=[factories.RoomFactory()],
+        instructors=[factories.InstructorFactory()],
+        blocks=[(at("2030-03-04", "11:00"), at("2030-03-04", "13:00"))],
+    )
+    settings.ATTENDANCE_SEAT_RACE_DELAY = 0.3
+    start = threading.Barrier(2, timeout=30)
+    outcomes: list = []
+
+    def register(session_id: int) -> None:
+        try:
+            connection.ensure_connection()
+            start.wait()
+            registration_create(session_id=session_id, learner=learner, now=NOW)
+            outcomes.append("seat")
+        except ScheduleClash as refused:
+            outcomes.append(refused.conflicts[0]["session_id"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(s.pk,)) for s in (morning, overlapping)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    seats = Registration.objects.filter(learner=learner, status=RegistrationStatus.CONFIRMED)
+    assert seats.count() == 1
+    assert sorted(outcomes, key=str) == sorted(["seat", seats.get().session_id], key=str)
