@@ -26,4 +26,5 @@ RUN DEBUG=0 \
 
 USER tms
 EXPOSE 8000
-CMD ["gunicorn", "tms.wsgi", "-w", "3", "-b", "0.0.0.0:8000", "--access-logfile", "-"]
+# Workers, threads, keep-alive and the access log: gunicorn.conf.py (read from /app).
+CMD ["gunicorn", "tms.wsgi"]

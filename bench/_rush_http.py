@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import re
+import runpy
 import secrets
 import signal
 import socket
@@ -31,14 +32,10 @@ _ACCESS_LINE = re.compile(r'" \d{3} \d+ "')
 EXPECTED = {"confirmed", "waitlisted"}
 
 
-def production_workers(default: int = 3) -> int:
-    """The gunicorn worker count of the production stack (docker-compose.yml `web`)."""
-    try:
-        text = (ROOT / "docker-compose.yml").read_text()
-    except OSError:
-        return default
-    found = re.search(r"gunicorn\b.*?\s(?:-w|--workers)[ =](\d+)", text)
-    return int(found.group(1)) if found else default
+def production_gunicorn() -> dict[str, Any]:
+    """gunicorn's production settings (gunicorn.conf.py, which docker-compose.yml and the
+    Dockerfile use too), as that file computes them in this environment."""
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
 def free_port() -> int:
@@ -54,7 +51,9 @@ class Gunicorn:
     call twice and is called on every exit path by the benchmark.
     """
 
-    def __init__(self, *, workers: int, database_url: str, log: Path, conn_max_age: str) -> None:
+    def __init__(
+        self, *, workers: int, threads: int, database_url: str, log: Path, conn_max_age: str
+    ) -> None:
         self.workers = workers
         self.port = free_port()
         self.log_path = log
@@ -72,12 +71,14 @@ class Gunicorn:
         self.command = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "tms.wsgi",
+            # gunicorn.conf.py in ROOT (the working directory) gives the rest: worker class,
+            # keep-alive, access log.
             "-w",
             str(workers),
+            "--threads",
+            str(threads),
             "-b",
             f"127.0.0.1:{self.port}",
-            "--access-logfile",
-            "-",  # as in docker-compose.yml
         ]
         self._log = log.open("wb")
         self.process: subprocess.Popen[bytes] | None = subprocess.Popen(

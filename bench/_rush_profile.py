@@ -38,8 +38,8 @@ BUCKETS: Sequence[tuple[str, str, tuple[str, ...], str]] = (
     ("    authentication (session, token)", "rest_framework/request.py", ("_authenticate",), "max"),
     ("    permission checks", "rest_framework/views.py", ("check_permissions",), "max"),
     ("    registration_create (service)", "registration.py", ("registration_create",), "max"),
-    ("      session reads (both)", "services/seats.py", ("lock_session_for_seats",), "max"),
-    ("      outbox row (messages_enqueue)", "/services.py", ("messages_enqueue",), "max"),
+    ("      session read", "services/seats.py", ("snapshot_for_registration",), "max"),
+    ("      seat call (lock, count, write, outbox)", "services/seats.py", ("take_seat",), "max"),
     ("      broker kick after commit", "tms/celery.py", ("enqueue_safely",), "max"),
     ("    output serializer (.data)", "rest_framework/serializers.py", ("data",), "max"),
     ("    response rendering", "rest_framework/response.py", ("rendered_content",), "max"),
@@ -50,6 +50,8 @@ BUCKETS: Sequence[tuple[str, str, tuple[str, ...], str]] = (
 def _label(statement: str) -> str:
     """Verb and main table: the first FROM/INTO/UPDATE outside parentheses."""
     verb = statement.split(None, 1)[0].upper() if statement.strip() else "?"
+    if verb in {"PREPARE", "EXECUTE"}:  # tms.db.PreparedStatement: name the statement
+        return " ".join(re.findall(r"\b(PREPARE|EXECUTE) (\w+)", statement)[-1])
     if verb in {"SAVEPOINT", "RELEASE", "SET", "ROLLBACK", "COMMIT", "BEGIN"}:
         return verb
     for match in _TABLE.finditer(statement):

@@ -15,7 +15,7 @@ Measured, in this order:
 1. pgbench, HOT: the raw PostgreSQL limit for the same transaction (lock the session row,
    insert the registration, update a count) on plain tables, 32 clients, 15 s.
 2. HTTP, HOT: gunicorn on loopback with the production settings (DEBUG=0, a generated
-   SECRET_KEY, sync workers as in docker-compose.yml, DB_CONN_MAX_AGE as in .env.example)
+   SECRET_KEY, workers and threads as in gunicorn.conf.py, DB_CONN_MAX_AGE as in .env.example)
    and 32 client threads, each registering learners once through
    `POST /api/v1/sessions/{id}/register/` with `Authorization: Token ...`: real token
    authentication, the permission policy, the service, outbox rows and the broker kick.
@@ -74,7 +74,7 @@ from _rush_http import (  # noqa: E402
     Gunicorn,
     HttpResult,
     Usage,
-    production_workers,
+    production_gunicorn,
     run_clients,
 )
 from _rush_profile import profile_requests  # noqa: E402
@@ -100,6 +100,7 @@ TARGETS = {
     "service_ratio_hot": 0.35,
 }
 TARGET_P99_MS = 250.0
+GUNICORN = production_gunicorn()
 BUSY_MACHINE_CORES = 0.25  # CPU used by processes not ours above which the run is flagged
 
 
@@ -266,7 +267,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--spread-capacity", type=int, default=4)
     parser.add_argument("--clients", type=int, default=32, help="HTTP clients and pgbench -c")
     parser.add_argument(
-        "--workers", type=int, default=production_workers(), help="gunicorn sync workers"
+        "--workers", type=int, default=GUNICORN["workers"], help="gunicorn worker processes"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=GUNICORN["threads"], help="threads per gunicorn worker"
     )
     parser.add_argument("--service-processes", type=int, default=6)
     parser.add_argument("--pgbench-seconds", type=int, default=15)
@@ -327,6 +331,7 @@ def main() -> int:
 
         server = Gunicorn(
             workers=args.workers,
+            threads=args.threads,
             database_url=database_url(),
             log=WORK_DIR / "gunicorn.log",
             conn_max_age=args.conn_max_age,
@@ -334,7 +339,8 @@ def main() -> int:
         server.wait_ready()
         meter.gunicorn = psutil.Process(server.process.pid) if server.process else None
         print(
-            f"gunicorn: {args.workers} sync workers on 127.0.0.1:{server.port}, DEBUG=0, "
+            f"gunicorn: {args.workers} {GUNICORN['worker_class']} workers x {args.threads} "
+            f"threads on 127.0.0.1:{server.port}, DEBUG=0, "
             f"DB_CONN_MAX_AGE={args.conn_max_age}, broker "
             f"{'Redis' if os.environ.get('REDIS_URL') else 'filesystem (temporary folder)'}",
             flush=True,
@@ -444,6 +450,7 @@ def main() -> int:
         "learners": len(world.learners),
         "clients": args.clients,
         "workers": args.workers,
+        "threads": args.threads,
         "service_processes": 0 if service_hot is None else args.service_processes,
         "spread_sessions": len(world.spread),
         "spread_capacity": world.spread_capacity,

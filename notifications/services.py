@@ -46,13 +46,9 @@ class MessageSpec:
     recipient_id: int | None = None
 
 
-INSERT_SQL = """
-INSERT INTO notifications_outboxmessage
-    (created_at, updated_at, recipient_id, to_email, event_key, template, context, rule,
-     status, attempts, available_at, last_error, subject)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'queued', 0, %s, '', '')
-ON CONFLICT (to_email, event_key) DO NOTHING
-"""
+# The outbox row itself is written by the database function `notifications_enqueue`
+# (notifications/migrations/0002_enqueue_function.py), which seat-taking SQL calls too.
+ENQUEUE_SQL = "SELECT notifications_enqueue(%s, %s, %s, %s, %s::jsonb, %s, %s)"
 
 
 def messages_enqueue(specs: Iterable[MessageSpec], *, now: dt.datetime | None = None) -> int:
@@ -64,8 +60,6 @@ def messages_enqueue(specs: Iterable[MessageSpec], *, now: dt.datetime | None = 
     now = now or timezone.now()
     rows = [
         (
-            now,
-            now,
             spec.recipient.pk if spec.recipient is not None else spec.recipient_id,
             spec.to_email,
             spec.event_key,
@@ -80,7 +74,7 @@ def messages_enqueue(specs: Iterable[MessageSpec], *, now: dt.datetime | None = 
     if not rows:
         return 0
     with connection.cursor() as cursor:
-        cursor.executemany(INSERT_SQL, rows)
+        cursor.executemany(ENQUEUE_SQL, rows)
     kick_dispatcher_on_commit()
     return len(rows)
 

@@ -18,11 +18,12 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from tms.db import PreparedStatement
 from tms.roles import Role
 
 
 @cache
-def _token_query() -> tuple[str, list[str]]:
+def _token_query() -> tuple[PreparedStatement, list[str]]:
     """The statement and the user fields it reads, in order (built once per process)."""
     user_model = get_user_model()
     fields = list(user_model._meta.concrete_fields)
@@ -35,16 +36,16 @@ SELECT t.created,
               WHERE ug.user_id = u.id),
        {columns}
   FROM authtoken_token t JOIN {user_table} u ON u.id = t.user_id
- WHERE t.key = %s
+ WHERE t.key = %s::varchar
 """  # noqa: S608 (table and column names come from the models, the key is a parameter)
-    return sql, [f.attname for f in fields]
+    return PreparedStatement("tms_token_user", sql), [f.attname for f in fields]
 
 
 class TokenWithRolesAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        sql, attnames = _token_query()
+        statement, attnames = _token_query()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
+            statement.execute(cursor, [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

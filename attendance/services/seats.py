@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
 from scheduling.models import Course, Session
 from scheduling.selectors import VISIBLE_CONDITION, visibility_params
+from tms.db import PreparedStatement
 from tms.exceptions import Busy
 
 LOCK_TIMEOUT = "3s"
@@ -132,6 +133,10 @@ SELECT outcome, registration_id, seat_status, rank, version, queue_position, cla
       %(session)s, %(learner)s, %(email)s, %(source)s, %(enrolled_by)s, %(now)s,
       %(status)s, %(starts)s, %(opens)s, %(closes)s, %(messages)s, %(lock)s, %(race_delay)s)
 """
+# Prepared once per database connection (tms.db): parsing and planning these cost more than
+# running them.
+PRE_CHECK = PreparedStatement("attendance_pre_check", PRE_CHECK_SQL)
+TAKE_SEAT = PreparedStatement("attendance_take_seat", TAKE_SEAT_SQL)
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,7 @@ def snapshot_for_registration(
     the viewer may not see does not exist for them (None: no visibility check)."""
     params = {"session": session_id, "learner": learner_id, **visibility_params(viewer)}
     with connection.cursor() as cursor:
-        cursor.execute(PRE_CHECK_SQL, params)
+        PRE_CHECK.execute(cursor, params)
         row = cursor.fetchone()
     if row is None or not row[-1]:
         raise Session.DoesNotExist
@@ -220,7 +225,7 @@ def take_seat(
     }
     try:
         with connection.cursor() as cursor:
-            cursor.execute(TAKE_SEAT_SQL, params)
+            TAKE_SEAT.execute(cursor, params)
             row = cursor.fetchone()
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == "55P03":
