@@ -13,9 +13,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
-    Exists,
-    OuterRef,
-    Q,
     QuerySet,
 )
 from django.utils import timezone
@@ -38,7 +35,9 @@ from attendance.selectors import (
     can_see_roster,
     course_waitlist_of,
     messages_preview,
+    registration_read,
     registrations_of,
+    registrations_visible,
     roster_for,
     seats_by_session,
     seats_for,
@@ -73,38 +72,10 @@ from attendance.services.registration import (
     waitlist_move,
 )
 from scheduling.api import SessionCollectionApi, SessionDetailApi, SessionPolicyMixin
-from scheduling.models import Course, InstructorAssignment, Session
+from scheduling.models import Course, Session
 from scheduling.selectors import session_is_visible
 from tms.api import PolicyMixin, validated
 from tms.permissions import Scope
-from tms.roles import Role, roles_of
-
-# --- Registrations: what a caller may see ---------------------------------------------------------
-# (Visibility rules for the "all"/"own" scopes; candidates for attendance.selectors.)
-
-
-def registrations_visible(user: Any, scope: Scope) -> QuerySet[Registration]:
-    """Every registration ("all"), or the user's own: their registrations as a learner and,
-    for an instructor, the registrations in the sessions they teach."""
-    if scope == Scope.ALL:
-        rows = Registration.objects.order_by("-session__starts_at", "-pk")
-    elif Role.INSTRUCTOR in roles_of(user):
-        teaching = InstructorAssignment.objects.filter(
-            session=OuterRef("session_id"), instructor__user_id=user.pk
-        )
-        rows = Registration.objects.filter(Q(learner_id=user.pk) | Q(Exists(teaching))).order_by(
-            "-session__starts_at", "-pk"
-        )
-    else:
-        rows = registrations_of(user)
-    return rows.select_related("session__course", "learner")
-
-
-def registration_read(registration_id: int) -> Registration:
-    """A registration ready for output (session, course, learner, waitlist position)."""
-    return with_waitlist_positions(
-        Registration.objects.select_related("session__course", "learner")
-    ).get(pk=registration_id)
 
 
 class RegistrationPolicyMixin(PolicyMixin):

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -31,8 +32,15 @@ from attendance.models import (
     RegistrationStatus,
 )
 from attendance.services.reminders import due_offset, reminder_time
-from scheduling.models import BlockStatus, Session, SessionBlock, SessionStatus
+from scheduling.models import (
+    BlockStatus,
+    InstructorAssignment,
+    Session,
+    SessionBlock,
+    SessionStatus,
+)
 from scheduling.selectors import effective_capacity, session_is_taught_by
+from tms.permissions import Scope
 from tms.roles import Role, roles_of
 
 User = AbstractBaseUser | AnonymousUser
@@ -145,6 +153,30 @@ def registrations_of(user: User) -> QuerySet[Registration]:
         .select_related("session__course", "session__host_account")
         .order_by("-session__starts_at", "-pk")
     )
+
+
+def registrations_visible(user: Any, scope: Scope) -> QuerySet[Registration]:
+    """Every registration ("all"), or the user's own: their registrations as a learner and,
+    for an instructor, the registrations in the sessions they teach."""
+    if scope == Scope.ALL:
+        rows = Registration.objects.order_by("-session__starts_at", "-pk")
+    elif Role.INSTRUCTOR in roles_of(user):
+        teaching = InstructorAssignment.objects.filter(
+            session=OuterRef("session_id"), instructor__user_id=user.pk
+        )
+        rows = Registration.objects.filter(Q(learner_id=user.pk) | Q(Exists(teaching))).order_by(
+            "-session__starts_at", "-pk"
+        )
+    else:
+        rows = registrations_of(user)
+    return rows.select_related("session__course", "learner")
+
+
+def registration_read(registration_id: int) -> Registration:
+    """A registration ready for output (session, course, learner, waitlist position)."""
+    return with_waitlist_positions(
+        Registration.objects.select_related("session__course", "learner")
+    ).get(pk=registration_id)
 
 
 def registration_of(user: User, session: Session) -> Registration | None:

@@ -66,7 +66,7 @@ def _caller() -> str:
     """The innermost frame of the project (or DRF) that sent the statement."""
     for frame in reversed(traceback.extract_stack(limit=40)[:-2]):
         name = frame.filename
-        if "/bench/" in name or "django/db/" in name:
+        if "/bench/" in name or "django/db/" in name or name.endswith("tms/db.py"):
             continue
         if any(part in name for part in _OWN_CODE):
             short = name.split("/site-packages/")[-1].split("/main/")[-1]

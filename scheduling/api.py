@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -51,12 +49,11 @@ from scheduling.serializers import (
     TransitionInput,
 )
 from scheduling.services import Finding, ProposedBlock, ProposedInstructor, SessionInput
+from scheduling.services.courses import course_create, course_delete, course_update
 from tms.api import EnumField, IntervalField, PolicyMixin, id_field, related, validated
-from tms.exceptions import RuleViolation
 from tms.permissions import Scope
 from venues.models import Room, RoomFeature
 from venues.serializers import RoomOutput
-from venues.services import apply_changes, clean_and_save, delete_unless_used
 
 COLLECTION = {"GET": "list", "POST": "create"}
 
@@ -105,68 +102,6 @@ class CourseDetailApi(CoursePolicyMixin, APIView):
     def delete(self, request: Request, pk: int) -> Response:
         course_delete(course_id=self.get_visible(self.visible_courses(), pk=pk).pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# Course writes. They belong in scheduling/services/ next to the session services (owned by
-# the services work) and live here until they move there unchanged.
-
-COURSE_FIELDS = frozenset(
-    {
-        "code",
-        "title",
-        "description",
-        "default_duration_minutes",
-        "default_capacity",
-        "delivery_modes",
-        "wanted_room_features",
-        "active",
-    }
-)
-
-
-def course_create(*, prerequisites: Sequence[Course] = (), **fields: Any) -> Course:
-    """Add a course to the catalog with its prerequisites."""
-    with transaction.atomic(durable=True):
-        course = clean_and_save(apply_changes(Course(), fields, COURSE_FIELDS))
-        course.prerequisites.set(prerequisites)
-    return course
-
-
-def course_update(*, course_id: int, changes: dict[str, Any]) -> Course:
-    """Change a course; prerequisites may not include the course itself or form a cycle."""
-    with transaction.atomic(durable=True):
-        course = Course.objects.select_for_update().get(pk=course_id)
-        prerequisites = changes.pop("prerequisites", None)
-        clean_and_save(apply_changes(course, changes, COURSE_FIELDS))
-        if prerequisites is not None:
-            _refuse_prerequisite_cycle(course, prerequisites)
-            course.prerequisites.set(prerequisites)
-    return course
-
-
-def course_delete(*, course_id: int) -> None:
-    with transaction.atomic(durable=True):
-        course = Course.objects.select_for_update().get(pk=course_id)
-        delete_unless_used(course, hint=_("Mark it inactive instead."))
-
-
-def _refuse_prerequisite_cycle(course: Course, prerequisites: Sequence[Course]) -> None:
-    through = Course.prerequisites.through
-    frontier = {p.pk for p in prerequisites}
-    seen: set[int] = set()
-    while frontier:
-        if course.pk in frontier:
-            message = _("A course cannot require itself, directly or through its prerequisites.")
-            raise RuleViolation(message, fields={"prerequisites": [message]})
-        seen |= frontier
-        frontier = (
-            set(
-                through.objects.filter(from_course_id__in=frontier).values_list(
-                    "to_course_id", flat=True
-                )
-            )
-            - seen
-        )
 
 
 # --- Sessions ----------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ session, so two registrations of one learner into overlapping sessions cannot bo
 caller validated it (status, start, registration window), checks the learner's clash, counts
 the seats held, and writes the registration (confirmed, or waitlisted with the next rank) and
 its outbox message. Every statement in it sees what committed before it ran, including
-seats taken while it waited for the lock. Rules stay in Python: the caller validates a
+seats taken while it waited for the lock. The waitlist position is counted by the caller after
+commit: it grows with the queue, and the session stays locked for as short a time as possible. Rules stay in Python: the caller validates a
 snapshot first and retries when the answer is "changed". Outcomes:
-  taken    the registration was written (status, rank, invite version, waitlist position);
+  taken    the registration was written (status, waitlist rank, invite version);
   changed  the session changed since the caller's snapshot: nothing written;
   clash    the learner holds an overlapping seat (clash_block): nothing written;
   missing  no such session.
@@ -52,7 +53,7 @@ CREATE OR REPLACE FUNCTION attendance_take_seat(
     p_closes timestamptz, p_messages jsonb, p_lock boolean, p_race_delay double precision
 ) RETURNS TABLE (
     outcome text, registration_id bigint, seat_status text, rank bigint, version integer,
-    queue_position bigint, clash_block bigint
+    clash_block bigint
 )
 LANGUAGE plpgsql VOLATILE SET lock_timeout = '3s' AS $$
 DECLARE
@@ -109,10 +110,6 @@ BEGIN
             CASE WHEN seat_status = 'confirmed' THEN p_now END, p_enrolled_by, '', false,
             version)
     RETURNING id INTO registration_id;
-    IF seat_status = 'waitlisted' THEN
-        SELECT count(*) INTO queue_position FROM attendance_registration r
-         WHERE r.session_id = p_session AND r.status = 'waitlisted' AND r.waitlist_rank <= rank;
-    END IF;
     IF p_email <> '' THEN
         -- The confirmation or "waitlisted" email; a waitlist position is worked out when the
         -- mail is sent (it can only have improved by then).

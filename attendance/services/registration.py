@@ -130,7 +130,9 @@ def registration_create(
         if seat.outcome == "taken":
             kick_dispatcher_on_commit()
             registration = _registration_from(seat, snapshot, learner, source, enrolled_by, now)
-            return RegistrationOutcome(registration, seat.position)
+            # Counted after commit, outside the session lock: the queue grows with a rush,
+            # and the answer ("you are number N") is the same a moment later, or better.
+            return RegistrationOutcome(registration, waitlist_position(registration))
         if seat.outcome == "clash":
             raise _clash(learner, seat.clashing_block_id)
         if seat.outcome == "missing":

@@ -101,12 +101,9 @@ def waitlist_position(registration: Registration) -> int | None:
     """1-based place in the session's queue, derived from ranks (always contiguous)."""
     if registration.status != RegistrationStatus.WAITLISTED or registration.waitlist_rank is None:
         return None
-    ahead = Registration.objects.filter(
-        session_id=registration.session_id,
-        status=RegistrationStatus.WAITLISTED,
-        waitlist_rank__lt=registration.waitlist_rank,
-    ).count()
-    return ahead + 1
+    with connection.cursor() as cursor:
+        QUEUE_PLACE.execute(cursor, [registration.session_id, registration.waitlist_rank])
+        return int(cursor.fetchone()[0])
 
 
 # --- The registration hot path: one read, then one call that takes the seat --------------------
@@ -128,7 +125,7 @@ SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at,
 """.replace("{visible}", VISIBLE_CONDITION)
 
 TAKE_SEAT_SQL = """
-SELECT outcome, registration_id, seat_status, rank, version, queue_position, clash_block
+SELECT outcome, registration_id, seat_status, rank, version, clash_block
   FROM attendance_take_seat(
       %(session)s, %(learner)s, %(email)s, %(source)s, %(enrolled_by)s, %(now)s,
       %(status)s, %(starts)s, %(opens)s, %(closes)s, %(messages)s, %(lock)s, %(race_delay)s)
@@ -137,6 +134,11 @@ SELECT outcome, registration_id, seat_status, rank, version, queue_position, cla
 # running them.
 PRE_CHECK = PreparedStatement("attendance_pre_check", PRE_CHECK_SQL)
 TAKE_SEAT = PreparedStatement("attendance_take_seat", TAKE_SEAT_SQL)
+QUEUE_PLACE = PreparedStatement(
+    "attendance_queue_place",
+    "SELECT count(*) FROM attendance_registration WHERE session_id = %s::bigint "
+    "AND status = 'waitlisted' AND waitlist_rank <= %s::bigint",
+)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,6 @@ class SeatTaken:
     status: str | None = None
     waitlist_rank: int | None = None
     invite_version: int | None = None
-    position: int | None = None
     clashing_block_id: int | None = None
 
 
