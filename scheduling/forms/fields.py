@@ -1,0 +1,107 @@
+"""Field helpers of the scheduling forms: local wall-clock times, widgets, choice fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import zoneinfo
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.db.models import Count, QuerySet
+from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+
+from instructors.models import Instructor
+from venues.models import HostAccount, Room, Site
+
+
+def local_datetime(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
+    """`day` at wall-clock `clock` in `zone`, as an aware datetime.
+
+    A time skipped by a spring-forward gap moves forward (as the weekly series does); an
+    ambiguous autumn time means its first occurrence.
+    """
+    tz = zoneinfo.ZoneInfo(zone)
+    local = dt.datetime.combine(day, clock, tzinfo=tz)
+    return local.astimezone(dt.UTC).astimezone(tz)
+
+
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right/"))
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+def default_time_zone() -> str:
+    """The zone most sites use (a sensible first choice), else the server's zone."""
+    from django.conf import settings
+
+    common = (
+        Site.objects.values("time_zone").annotate(n=Count("pk")).order_by("-n", "time_zone").first()
+    )
+    return common["time_zone"] if common else settings.TIME_ZONE
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+class RoomsBySiteIterator(ModelChoiceIterator):
+    """Room options grouped by site (<optgroup>), so each label can stay short."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        groups: dict[str, list[Any]] = {}
+        for room in self.queryset:
+            groups.setdefault(room.site.name, []).append(self.choice(room))
+        yield from groups.items()
+
+
+class RoomChoiceField(forms.ModelChoiceField):
+    iterator = RoomsBySiteIterator
+
+    def label_from_instance(self, obj: Room) -> str:
+        return _("%(room)s · %(cap)s seats") % {"room": obj.name, "cap": obj.capacity}
+
+
+class InstructorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Instructor) -> str:
+        return obj.display_name
+
+
+class InstructorMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Instructor) -> str:
+        return obj.display_name
+
+
+class HostAccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: HostAccount) -> str:
+        return _("%(name)s · up to %(limit)s participants") % {
+            "name": obj.name,
+            "limit": obj.participant_limit,
+        }
+
+
+def bookable_rooms() -> QuerySet[Room]:
+    return Room.objects.select_related("site").filter(bookable=True).order_by("site__name", "name")
+
+
+def active_instructors() -> QuerySet[Instructor]:
+    return Instructor.objects.select_related("user").filter(active=True)

@@ -1,0 +1,71 @@
+"""The room and instructor availability searches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from scheduling.forms.fields import DateInput, TimeInput, local_datetime, time_zone_choices
+from scheduling.models import (
+    Course,
+)
+from venues.models import RoomFeature, Site
+
+
+class SlotForm(forms.Form):
+    """One time slot, typed as wall-clock time in a zone."""
+
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts = forms.TimeField(label=_("Start"), widget=TimeInput())
+    ends = forms.TimeField(label=_("End"), widget=TimeInput())
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts and ends and ends <= starts:
+            self.add_error("ends", _("The end must be after the start."))
+        return data
+
+    def blocks(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        data = self.cleaned_data
+        return [
+            (
+                local_datetime(data["date"], data["starts"], data["time_zone"]),
+                local_datetime(data["date"], data["ends"], data["time_zone"]),
+            )
+        ]
+
+
+class RoomSearchForm(SlotForm):
+    min_capacity = forms.IntegerField(
+        label=_("At least this many seats"), min_value=1, max_value=10_000, initial=1
+    )
+    features = forms.MultipleChoiceField(
+        label=_("Features"),
+        choices=RoomFeature.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    site = forms.ModelChoiceField(
+        label=_("Site"),
+        queryset=Site.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any"),
+    )
+
+
+class InstructorSearchForm(SlotForm):
+    course = forms.ModelChoiceField(
+        label=_("Course"), queryset=Course.objects.none(), empty_label=_("Choose a course")
+    )
+    field_order: Iterable[str] = ["course", "date", "starts", "ends", "time_zone"]
+
+    def __init__(self, *args: Any, courses: QuerySet[Course], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses.filter(active=True)
