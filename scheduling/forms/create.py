@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor
 from scheduling.forms.fields import (
+    DatedBlockForm,
     DateInput,
     HostAccountChoiceField,
     InstructorChoiceField,
@@ -41,12 +42,9 @@ from tms.exceptions import DomainError
 from venues.models import HostAccount, Room
 
 
-class BlockForm(forms.Form):
+class BlockForm(DatedBlockForm):
     """One dated block: a day, a local start and end, and (in a room session) a room."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
-    starts = forms.TimeField(label=_("Start"), widget=TimeInput())
-    ends = forms.TimeField(label=_("End"), widget=TimeInput())
     room = RoomChoiceField(
         label=_("Room"),
         queryset=Room.objects.none(),
@@ -57,13 +55,6 @@ class BlockForm(forms.Form):
     def __init__(self, *args: Any, rooms: QuerySet[Room] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["room"].queryset = rooms if rooms is not None else bookable_rooms()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        starts, ends = data.get("starts"), data.get("ends")
-        if starts and ends and ends <= starts:
-            self.add_error("ends", _("The block must end after it starts."))
-        return data
 
 
 class BaseBlockFormSet(forms.BaseFormSet):

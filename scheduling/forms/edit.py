@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor
 from scheduling.forms.fields import (
-    DateInput,
+    DatedBlockForm,
     InstructorChoiceField,
     RoomChoiceField,
-    TimeInput,
     active_instructors,
     bookable_rooms,
     local_datetime,
@@ -34,12 +33,9 @@ from tms.exceptions import DomainError
 from venues.models import Room
 
 
-class BlockChangeForm(forms.Form):
+class BlockChangeForm(DatedBlockForm):
     """Move and/or re-room one block; the time is wall-clock time in the session's zone."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
-    starts = forms.TimeField(label=_("Start"), widget=TimeInput())
-    ends = forms.TimeField(label=_("End"), widget=TimeInput())
     room = RoomChoiceField(
         label=_("Room"), queryset=Room.objects.none(), required=False, empty_label=_("No room")
     )
@@ -64,13 +60,6 @@ class BlockChangeForm(forms.Form):
             self.fields["room"].empty_label = _("Choose a room")
         else:
             del self.fields["room"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        starts, ends = data.get("starts"), data.get("ends")
-        if starts and ends and ends <= starts:
-            self.add_error("ends", _("The block must end after it starts."))
-        return data
 
     def times(self) -> tuple[dt.datetime, dt.datetime]:
         data, zone = self.cleaned_data, self.session.time_zone

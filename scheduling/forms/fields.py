@@ -105,3 +105,19 @@ def bookable_rooms() -> QuerySet[Room]:
 
 def active_instructors() -> QuerySet[Instructor]:
     return Instructor.objects.select_related("user").filter(active=True)
+
+
+class DatedBlockForm(forms.Form):
+    """A day and a local start and end (wall-clock time); the end must come after the start.
+    The base of the block forms, which add the room."""
+
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts = forms.TimeField(label=_("Start"), widget=TimeInput())
+    ends = forms.TimeField(label=_("End"), widget=TimeInput())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        starts, ends = data.get("starts"), data.get("ends")
+        if starts and ends and ends <= starts:
+            self.add_error("ends", _("The block must end after it starts."))
+        return data
