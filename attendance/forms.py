@@ -19,8 +19,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.filters import SessionFilter
-from scheduling.forms import DateInput
-from scheduling.models import Course, DeliveryMode, Session
+from scheduling.forms import DateInput, delivery_mode_filter
+from scheduling.models import Course, Session
 from venues.models import Site
 
 REASON_MAX = 500
@@ -44,15 +44,7 @@ class CatalogFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    delivery_mode = forms.ChoiceField(
-        label=_("Mode"),
-        choices=[
-            ("", _("Any")),
-            (DeliveryMode.ILT, _("In a room")),
-            (DeliveryMode.VILT, _("Video call")),
-        ],
-        required=False,
-    )
+    delivery_mode = delivery_mode_filter()
     site = forms.ModelChoiceField(
         label=_("Site"), queryset=Site.objects.none(), required=False, empty_label=_("Any")
     )

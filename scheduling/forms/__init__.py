@@ -15,7 +15,13 @@ from scheduling.forms.edit import (
     SessionSettingsForm,
     TransitionForm,
 )
-from scheduling.forms.fields import DateInput, bookable_rooms, default_time_zone, local_datetime
+from scheduling.forms.fields import (
+    DateInput,
+    bookable_rooms,
+    default_time_zone,
+    delivery_mode_filter,
+    local_datetime,
+)
 from scheduling.forms.filters import SessionFilterForm
 from scheduling.forms.search import InstructorSearchForm, RoomSearchForm
 
@@ -35,5 +41,6 @@ __all__ = [
     "TransitionForm",
     "bookable_rooms",
     "default_time_zone",
+    "delivery_mode_filter",
     "local_datetime",
 ]

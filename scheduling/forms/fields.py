@@ -14,6 +14,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor
+from scheduling.models import DeliveryMode
 from venues.models import HostAccount, Room, Site
 
 
@@ -121,3 +122,16 @@ class DatedBlockForm(forms.Form):
         if starts and ends and ends <= starts:
             self.add_error("ends", _("The block must end after it starts."))
         return data
+
+
+def delivery_mode_filter() -> forms.ChoiceField:
+    """ "In a room", "Video call" or any: the mode filter of session lists and the catalog."""
+    return forms.ChoiceField(
+        label=_("Mode"),
+        choices=[
+            ("", _("Any")),
+            (DeliveryMode.ILT, _("In a room")),
+            (DeliveryMode.VILT, _("Video call")),
+        ],
+        required=False,
+    )

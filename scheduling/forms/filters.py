@@ -17,10 +17,10 @@ from scheduling.forms.fields import (
     InstructorChoiceField,
     RoomChoiceField,
     active_instructors,
+    delivery_mode_filter,
 )
 from scheduling.models import (
     Course,
-    DeliveryMode,
     Session,
     SessionStatus,
 )
@@ -50,15 +50,7 @@ class SessionFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any")), *SessionStatus.choices], required=False
     )
-    delivery_mode = forms.ChoiceField(
-        label=_("Mode"),
-        choices=[
-            ("", _("Any")),
-            (DeliveryMode.ILT, _("In a room")),
-            (DeliveryMode.VILT, _("Video call")),
-        ],
-        required=False,
-    )
+    delivery_mode = delivery_mode_filter()
 
     def __init__(
         self, *args: Any, courses: QuerySet[Course], show_status: bool = True, **kwargs: Any
