@@ -236,7 +236,7 @@ INVITE_UID_DOMAIN = os.environ.get("INVITE_UID_DOMAIN", "tms.local")
 # --- Auth and security -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "tms.backends.UserWithProfilesBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

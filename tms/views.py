@@ -9,17 +9,22 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scheduling.models import AssignmentRole, BlockStatus, DeliveryMode, SessionStatus
 from scheduling.selectors import session_list_for
+from tms.exceptions import DomainError
+from tms.forms import SettingsForm
 from tms.roles import Role, roles_of
+from tms.services import profile_set_time_zone
 
 
 def policy_required(
@@ -61,13 +66,15 @@ def can(user: Any, resource: str, action: str) -> bool:
 
 
 def viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo:
-    """The zone to show "your time" in: an instructor's home zone, else the browser's zone
-    (a `tz` cookie set by static/js/app.js), else the site default."""
-    profile = (
-        getattr(request.user, "instructor_profile", None) if request.user.is_authenticated else None
-    )
+    """The zone to show "your time" in: the one chosen in the user's settings, else an
+    instructor's home zone, else the browser's zone (a `tz` cookie set by static/js/app.js),
+    else the site default."""
+    signed_in = request.user.is_authenticated
+    chosen = getattr(request.user, "profile", None) if signed_in else None
+    instructor = getattr(request.user, "instructor_profile", None) if signed_in else None
     candidates = [
-        getattr(profile, "home_time_zone", None),
+        getattr(chosen, "time_zone", None),
+        getattr(instructor, "home_time_zone", None),
         request.COOKIES.get("tz"),
         settings.TIME_ZONE,
     ]
@@ -79,6 +86,23 @@ def viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             continue
     return zoneinfo.ZoneInfo("UTC")
+
+
+@login_required
+def my_settings(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own settings (every user, whatever their role): the time zone of
+    their emails, reminders, invites and pages."""
+    form = SettingsForm(request.POST or None, initial={"time_zone": viewer_zone(request).key})
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your settings are saved."))
+            return redirect("settings")
+    status = 400 if form.errors else 200
+    return render(request, "tms/settings.html", {"form": form}, status=status)
 
 
 class SignInView(auth_views.LoginView):

@@ -1,5 +1,5 @@
-"""Browser pages. URL names: `login`, `logout`, `home`, and `<app>:<entity>-<action>` for
-`scheduling`, `attendance` and `notifications`."""
+"""Browser pages. URL names: `login`, `logout`, `home`, `settings`, and
+`<app>:<entity>-<action>` for `scheduling`, `attendance` and `notifications`."""
 
 from django.urls import include, path
 
@@ -56,6 +56,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/settings/", views.my_settings, name="settings"),
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include("attendance.urls")),
     path("", include("notifications.urls")),

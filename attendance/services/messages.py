@@ -186,15 +186,16 @@ def _link(name: str, *args: Any) -> str:
 
 
 def recipient_zone(user: AbstractBaseUser | None, fallback: str) -> str:
-    """The time zone a person reads times in: instructor home zone, profile zone, or venue."""
+    """The time zone a person reads times in: the one chosen in their settings, an
+    instructor's home zone, or the venue's."""
     if user is None:
         return fallback
-    instructor = getattr(user, "instructor_profile", None)
-    if instructor is not None:
-        return str(instructor.home_time_zone)
     profile = getattr(user, "profile", None)
     if profile is not None:
         return str(profile.time_zone)
+    instructor = getattr(user, "instructor_profile", None)
+    if instructor is not None:
+        return str(instructor.home_time_zone)
     return fallback
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor
 from scheduling.models import DeliveryMode
+from tms.forms import time_zone_choices  # noqa: F401 (re-exported for the scheduling forms)
 from venues.models import HostAccount, Room, Site
 
 
@@ -30,15 +31,6 @@ def local_datetime(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
 
 
 @functools.cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(
-        name
-        for name in zoneinfo.available_timezones()
-        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right/"))
-    )
-    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
-
-
 def default_time_zone() -> str:
     """The zone most sites use (a sensible first choice), else the server's zone."""
     from django.conf import settings

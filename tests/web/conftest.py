@@ -13,7 +13,7 @@ from scheduling.models import Session
 from tests import factories
 from tests.conftest import at
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "tms.backends.UserWithProfilesBackend"
 
 
 @pytest.fixture(scope="session", autouse=True)

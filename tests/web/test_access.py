@@ -28,7 +28,8 @@ def _walk(patterns: list, prefix: str = "") -> list[tuple[str, object]]:
 def test_every_page_route_names_its_rule_in_the_policy_table():
     from tms.permissions import POLICY
 
-    open_pages = {"", "accounts/login/", "accounts/logout/"}  # sign-in, sign-out, home
+    # Sign-in, sign-out, home, and one's own settings: every signed-in user, whatever the role.
+    open_pages = {"", "accounts/login/", "accounts/logout/", "accounts/settings/"}
     for route, view in _walk(web_urls.urlpatterns):
         if route in open_pages:
             continue

@@ -206,7 +206,13 @@ def test_pages_fit_a_phone_screen(browser: Any, live_server: Any, world: dict[st
 
     fits("/accounts/login/")
     _sign_in(page, base, "coordinator")
-    for path in ("/", "/sessions/", "/sessions/new/", f"/sessions/{booked.pk}/"):
+    for path in (
+        "/",
+        "/sessions/",
+        "/sessions/new/",
+        f"/sessions/{booked.pk}/",
+        "/accounts/settings/",
+    ):
         fits(path)
         _assert_accessible(page, f"{path} at 375px")
     assert watch.problems == []

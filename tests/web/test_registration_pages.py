@@ -401,10 +401,10 @@ def test_catalog_and_session_list_query_counts_do_not_grow_with_the_page(
         add_session(day)
     assert _queries(learner_client, catalog) == few_catalog
     assert _queries(learner_client, sessions) == few_sessions
-    # Pinned: sign-in session, user, roles, instructor profile (for the viewer's zone), count,
-    # sessions, blocks, instructors, seats, own registrations, and courses (with their
-    # prerequisites) and sites for the filters.
-    with django_assert_num_queries(13):
+    # Pinned: sign-in session, user (with their settings and instructor profile, for the
+    # viewer's zone), roles, count, sessions, blocks, instructors, seats, own registrations,
+    # and courses (with their prerequisites) and sites for the filters.
+    with django_assert_num_queries(12):
         learner_client.get(catalog)
     staff = page_client(coordinator)
     few = _queries(staff, sessions)

@@ -1,0 +1,28 @@
+"""Forms shared by every app, and the signed-in user's own settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right/"))
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class SettingsForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Your time zone"),
+        choices=time_zone_choices,
+        help_text=_(
+            "Times in your emails, reminders and calendar invites, and on these pages, are shown "
+            "in this zone."
+        ),
+    )
