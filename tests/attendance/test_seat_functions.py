@@ -130,3 +130,39 @@ def test_one_learner_racing_into_two_overlapping_sessions_gets_one_seat(
     seats = Registration.objects.filter(learner=learner, status=RegistrationStatus.CONFIRMED)
     assert seats.count() == 1
     assert sorted(outcomes, key=str) == sorted(["seat", seats.get().session_id], key=str)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_locked_too_long_is_busy_and_nothing_is_written(published, learner):
+    """Someone else holds the session row (a long edit): after the lock timeout the learner
+    is told to try again, and no registration or message is left behind."""
+    from django.db import connections, transaction
+
+    from notifications.models import OutboxMessage
+    from tms.exceptions import Busy
+
+    session = published()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_session() -> None:
+        try:
+            with transaction.atomic():
+                Session.objects.select_for_update().get(pk=session.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_session)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        with pytest.raises(Busy):
+            registration_create(session_id=session.pk, learner=learner, now=NOW)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert not Registration.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert registration_create(session_id=session.pk, learner=learner, now=NOW).confirmed
