@@ -39,4 +39,9 @@ urlpatterns = [
         views.course_waitlist_remove,
         name="course-waitlist-leave",
     ),
+    path(
+        "course-waitlist/links/<str:token>/",
+        views.course_waitlist_link,
+        name="course-waitlist-link",
+    ),
 ]

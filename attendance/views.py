@@ -35,7 +35,13 @@ from attendance.forms import (
     EnrolForm,
     WaitlistMoveForm,
 )
-from attendance.models import Registration, RegistrationSource, RegistrationStatus
+from attendance.models import (
+    CourseWaitlistEntry,
+    CourseWaitlistStatus,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from attendance.selectors import (
     Seats,
     can_see_roster,
@@ -49,7 +55,7 @@ from attendance.selectors import (
     waitlist_for,
     with_waitlist_positions,
 )
-from attendance.services.messages import read_offer_token
+from attendance.services.messages import read_course_waitlist_token, read_offer_token
 from attendance.services.registration import (
     course_waitlist_join,
     course_waitlist_leave,
@@ -73,6 +79,8 @@ CATALOG_PAGE_SIZE = 20
 # stops a very old email from being replayed against a later offer on the same registration.
 OFFER_LINK_MAX_AGE = dt.timedelta(days=30)
 OFFER_ACTIONS = ("accept", "decline")
+# What the one-click links in emails may do: answer an offer, or leave the waitlist.
+LINK_ACTIONS = (*OFFER_ACTIONS, "leave")
 OPEN_STATUSES = (
     RegistrationStatus.CONFIRMED,
     RegistrationStatus.OFFERED,
@@ -380,9 +388,10 @@ def _offer_answered_message(request: HttpRequest, registration: Registration, ac
 @require_http_methods(["GET", "POST"])
 @policy_required("registration", "respond_offer")
 def offer(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link from the offer email.
+    """The one-click links from the emails: accept or decline an offered seat, or leave the
+    waitlist ("not interested").
 
-    GET only shows the offer and one button: mail scanners fetch links, so nothing changes
+    GET only shows the question and one button: mail scanners fetch links, so nothing changes
     until the learner presses it (a POST). The link works for the learner it was sent to;
     signing in first brings them back here.
     """
@@ -390,7 +399,7 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         registration_id, action = read_offer_token(token, max_age=OFFER_LINK_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
         return _offer_link_invalid(request)
-    if action not in OFFER_ACTIONS:
+    if action not in LINK_ACTIONS:
         return _offer_link_invalid(request)
     registration = (
         registrations_of(request.user)
@@ -404,18 +413,19 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "attendance/offer_invalid.html", context, status=403)
         return _offer_link_invalid(request)
     now = timezone.now()
-    is_open = registration.status == RegistrationStatus.OFFERED and (
-        registration.offer_expires_at is None or registration.offer_expires_at > now
-    )
+    is_open = _link_is_open(registration, action, now)
     if request.method == "POST" and is_open:
         try:
-            answered = _answer_offer(request, registration.pk, action)
+            if action == "leave":
+                _leave_waitlist(request, registration, now)
+            else:
+                answered = _answer_offer(request, registration.pk, action)
+                _offer_answered_message(request, answered, action)
         except Registration.DoesNotExist:
             return _offer_link_invalid(request)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            _offer_answered_message(request, answered, action)
             return redirect("attendance:my-training")
         registration.refresh_from_db()
         is_open = False
@@ -426,8 +436,32 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
         "is_open": is_open,
         "token": token,
     }
-    status = 200 if is_open or registration.status == RegistrationStatus.CONFIRMED else 400
+    done = registration.status == (
+        RegistrationStatus.CANCELLED if action == "leave" else RegistrationStatus.CONFIRMED
+    )
+    status = 200 if is_open or done else 400
     return render(request, "attendance/offer.html", context, status=status)
+
+
+def _link_is_open(registration: Registration, action: str, now: dt.datetime) -> bool:
+    if action == "leave":
+        return registration.status == RegistrationStatus.WAITLISTED
+    return registration.status == RegistrationStatus.OFFERED and (
+        registration.offer_expires_at is None or registration.offer_expires_at > now
+    )
+
+
+def _leave_waitlist(request: HttpRequest, registration: Registration, now: dt.datetime) -> None:
+    registration_cancel(
+        registration_id=registration.pk,
+        cancelled_by=request.user,
+        reason=_("Not interested (link in the waitlist email)"),
+        now=now,
+    )
+    messages.success(
+        request,
+        _("You left the waitlist for %(course)s.") % {"course": registration.session.course.title},
+    )
 
 
 def _offer_link_invalid(request: HttpRequest) -> HttpResponse:
@@ -621,3 +655,35 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             % {"who": _who(registration.learner), "n": form.cleaned_data["to_position"]},
         )
     return _session_page(registration.session_id, "waitlist-heading")
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("course_waitlist", "delete")
+def course_waitlist_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The "not interested" link of the any-date waitlist email: GET asks, POST leaves."""
+    try:
+        entry_id = read_course_waitlist_token(token, max_age=OFFER_LINK_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return _offer_link_invalid(request)
+    entry = CourseWaitlistEntry.objects.select_related("course").filter(pk=entry_id).first()
+    if entry is None:
+        return _offer_link_invalid(request)
+    if entry.learner_id != request.user.pk:
+        context = {"reason": "other_account"}
+        return render(request, "attendance/offer_invalid.html", context, status=403)
+    waiting = entry.status in (CourseWaitlistStatus.WAITING, CourseWaitlistStatus.OFFERED)
+    if request.method == "POST" and waiting:
+        try:
+            course_waitlist_leave(entry_id=entry.pk, learner=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("You left the any-date waitlist of %(course)s.") % {"course": entry.course.title},
+            )
+            return redirect("attendance:my-training")
+        entry.refresh_from_db()
+        waiting = False
+    context = {"entry": entry, "waiting": waiting, "token": token}
+    return render(request, "attendance/course_waitlist_leave.html", context)

@@ -27,6 +27,7 @@ from scheduling.models import BlockStatus, DeliveryMode, Session
 from tms.celery import enqueue_safely
 
 OFFER_SALT = "attendance.offer"
+COURSE_WAITLIST_SALT = "attendance.course_waitlist"
 
 
 def _spec(
@@ -154,6 +155,7 @@ def queue_course_waitlist_joined(entry: CourseWaitlistEntry, *, now: dt.datetime
                 _("any-date waitlist"),
                 course_code=entry.course.code,
                 course_title=entry.course.title,
+                entry_id=entry.pk,
             )
         ],
         now=now,
@@ -176,6 +178,15 @@ def offer_token(registration_id: int, action: str) -> str:
 def read_offer_token(token: str, *, max_age: dt.timedelta | None = None) -> tuple[int, str]:
     data = signing.loads(token, salt=OFFER_SALT, max_age=max_age)
     return int(data["r"]), str(data["a"])
+
+
+def course_waitlist_token(entry_id: int) -> str:
+    """The "leave the any-date waitlist" link of one entry."""
+    return signing.dumps({"c": entry_id}, salt=COURSE_WAITLIST_SALT)
+
+
+def read_course_waitlist_token(token: str, *, max_age: dt.timedelta | None = None) -> int:
+    return int(signing.loads(token, salt=COURSE_WAITLIST_SALT, max_age=max_age)["c"])
 
 
 def _link(name: str, *args: Any) -> str:
@@ -295,6 +306,7 @@ def build_registration_message(message: Any) -> Rendered:
         subject = _("Updated: %s") % title
         calendar = calendar_part("REQUEST", version, join_link=confirmed)
     elif template == "registration_waitlisted":
+        context["leave_url"] = _link("attendance:offer", offer_token(registration.pk, "leave"))
         if context.get("position") is None:  # queued by the seat-taking statement
             context["position"] = waitlist_position(registration)
         if context["position"] is None:  # promoted meanwhile; the promotion mail follows
@@ -322,9 +334,13 @@ def build_registration_message(message: Any) -> Rendered:
 
 
 def build_course_waitlist_message(message: Any) -> Rendered:
+    context = dict(message.context)
+    if "entry_id" in context:
+        token = course_waitlist_token(context["entry_id"])
+        context["leave_url"] = _link("attendance:course-waitlist-link", token)
     return Rendered(
         subject=_("You are on the waitlist for any date of %s") % message.context["course_title"],
-        context=dict(message.context),
+        context=context,
     )
 
 

@@ -442,3 +442,102 @@ def test_the_join_link_shows_to_a_confirmed_learner_only_shortly_before_the_star
         assert session.join_url in training.content.decode()
         other = page_client(stranger).get(_detail(session))
         assert session.join_url not in other.content.decode()
+
+
+def test_the_waitlist_email_link_lets_a_learner_leave_the_waitlist(
+    page_client, learner, learners, schedule
+):
+    """ "Not interested": the waitlisted email carries a link; GET asks, POST leaves."""
+    import re
+
+    from django.conf import settings as django_settings
+    from django.core import mail
+
+    from notifications.services import outbox_dispatch
+
+    session = schedule(status="scheduled", capacity=1)
+    registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
+    waiting = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    mail.outbox.clear()
+    outbox_dispatch(now=NOW)
+    (email,) = [m for m in mail.outbox if m.to == [learner.email]]
+    assert "position 1" in email.subject
+    link = re.search(r"Leave the waitlist: (\S+)", email.body).group(1)
+    html = email.alternatives[0][0]
+    assert "Leave the waitlist</a>" in html
+    path = link.removeprefix(django_settings.SITE_URL)
+    client = page_client(learner)
+
+    for _visit in range(2):  # a mail scanner and the learner both open it
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "Leave the waitlist" in page.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.WAITLISTED
+
+    response = client.post(path)
+
+    assert response["Location"] == reverse("attendance:my-training")
+    assert _messages(response)[0] == (
+        "success",
+        f"You left the waitlist for {session.course.title}.",
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.CANCELLED
+    assert waiting.cancelled_by == learner
+    assert "Not interested" in waiting.cancellation_reason
+    again = client.get(path)
+    assert again.status_code == 200
+    assert "You are no longer on the waitlist" in again.content.decode()
+
+
+def test_the_leave_link_does_nothing_once_the_learner_has_a_seat(page_client, learner, offered):
+    from attendance.services.messages import offer_token
+
+    url = reverse("attendance:offer", args=[offer_token(offered.pk, "leave")])
+    client = page_client(learner)
+
+    page = client.get(url)
+    client.post(url)
+
+    assert page.status_code == 400
+    assert "You are no longer waiting for this session" in page.content.decode()
+    offered.refresh_from_db()
+    assert offered.status == RegistrationStatus.OFFERED
+
+
+def test_the_any_date_waitlist_email_link_lets_a_learner_leave(
+    page_client, learner, course, outsider
+):
+    import re
+
+    from django.conf import settings as django_settings
+    from django.core import mail
+
+    from attendance.models import CourseWaitlistStatus
+    from attendance.services.registration import course_waitlist_join
+    from notifications.services import outbox_dispatch
+
+    entry = course_waitlist_join(course_id=course.pk, learner=learner, now=NOW)
+    mail.outbox.clear()
+    outbox_dispatch(now=NOW)
+    (email,) = mail.outbox
+    path = re.search(r"Leave the waitlist: (\S+)", email.body).group(1)
+    path = path.removeprefix(django_settings.SITE_URL)
+    assert "Leave the waitlist</a>" in email.alternatives[0][0]
+
+    assert page_client(outsider).get(path).status_code == 403  # not theirs (no role)
+    client = page_client(learner)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Leave the waitlist" in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == CourseWaitlistStatus.WAITING
+
+    response = client.post(path)
+
+    assert response["Location"] == reverse("attendance:my-training")
+    entry.refresh_from_db()
+    assert entry.status == CourseWaitlistStatus.WITHDRAWN
+    assert "You are no longer on the waitlist" in client.get(path).content.decode()
+    assert client.get(path[:-3] + "xx/").status_code == 400  # a tampered link
