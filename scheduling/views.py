@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -364,24 +365,16 @@ def block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
         messages.error(request, _("Restore the cancelled block before changing it."))
         return _detail(session)
     form = BlockChangeForm(request.POST or None, session=session, block=block)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                _session, warnings = services.session_reschedule(
-                    session_id=session.pk, changes=[form.to_change(block)]
-                )
-            except DomainError as error:
-                form.add_domain_error(error)
-                status = error.status_code
-            else:
-                messages.success(request, _("Block moved."))
-                _warn(request, warnings)
-                return _detail(session)
-        else:
-            status = 400
-    context = {"session": session, "editing_block": block, "form": form, "adding": False}
-    return render(request, "scheduling/block_form.html", context, status=status)
+    return _block_form_page(
+        request,
+        session,
+        form,
+        block=block,
+        save=lambda: services.session_reschedule(
+            session_id=session.pk, changes=[form.to_change(block)]
+        ),
+        done=_("Block moved."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -389,27 +382,45 @@ def block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
 def block_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _editable_session(request, pk)
     form = BlockChangeForm(request.POST or None, session=session)
+
+    def save() -> tuple[Any, list[Any]]:
+        starts_at, ends_at = form.times()
+        return services.block_add(
+            session_id=session.pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            room=form.cleaned_data.get("room"),
+        )
+
+    return _block_form_page(request, session, form, block=None, save=save, done=_("Block added."))
+
+
+def _block_form_page(
+    request: HttpRequest,
+    session: Session,
+    form: BlockChangeForm,
+    *,
+    block: SessionBlock | None,
+    save: Callable[[], tuple[Any, list[Any]]],
+    done: str,
+) -> HttpResponse:
+    """The block page: on a valid POST, `save()` (a service call returning its result and
+    warnings), then back to the session; otherwise the form again with its errors."""
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            starts_at, ends_at = form.times()
+        if not form.is_valid():
+            status = 400
+        else:
             try:
-                _block_row, warnings = services.block_add(
-                    session_id=session.pk,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    room=form.cleaned_data.get("room"),
-                )
+                _result, warnings = save()
             except DomainError as error:
                 form.add_domain_error(error)
                 status = error.status_code
             else:
-                messages.success(request, _("Block added."))
+                messages.success(request, done)
                 _warn(request, warnings)
                 return _detail(session)
-        else:
-            status = 400
-    context = {"session": session, "editing_block": None, "form": form, "adding": True}
+    context = {"session": session, "editing_block": block, "form": form, "adding": block is None}
     return render(request, "scheduling/block_form.html", context, status=status)
 
 
