@@ -1,7 +1,7 @@
 """Writes for instructors: profiles, qualifications, working hours, unavailability.
 
 One transaction per function; model rules come back as a 400 naming the field (see
-`venues.services.clean_and_save`). Unavailability may not cover sessions the instructor is
+`tms.writes.clean_and_save`). Unavailability may not cover sessions the instructor is
 booked for: the instructor row is locked, their bookings are checked, and a clash is a 409
 naming the sessions, so they can be re-staffed first.
 """
@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
 from instructors.models import Instructor, Qualification, Unavailability, WorkingHours
-from venues.services import apply_changes, clean_and_save, delete_unless_used, refuse_booked
+from tms.hooks import refuse_if_booked
+from tms.writes import apply_changes, clean_and_save, delete_unless_used
 
 INSTRUCTOR_FIELDS = frozenset(
     {"home_time_zone", "weekly_hour_limit", "day_rate", "currency", "active"}
@@ -166,16 +167,11 @@ def _save_unavailability(absence: Unavailability) -> Unavailability:
 
 
 def _refuse_bookings(person: Instructor, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    # Bookings live in scheduling, which depends on instructors; imported here so that the
-    # instructors' models stay free of scheduling (see venues.services._refuse_bookings).
-    from scheduling.models import InstructorBooking
-
-    bookings = InstructorBooking.objects.filter(
-        instructor_id=person.pk, during__overlap=DateTimeTZRange(starts_at, ends_at, "[)")
-    )
-    refuse_booked(
-        bookings,
-        resource="instructor",
-        obj=person,
-        message=_("%s teaches during this period.") % person,
+    """Raise a 409 naming the sessions this instructor teaches during the period (the check
+    is scheduling's, which owns the bookings: see tms.hooks)."""
+    refuse_if_booked(
+        "instructor",
+        person,
+        DateTimeTZRange(starts_at, ends_at, "[)"),
+        _("%s teaches during this period.") % person,
     )

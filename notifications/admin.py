@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from notifications.models import OutboxMessage
-from scheduling.admin import ViewOnlyMixin
+from tms.admin import ViewOnlyMixin
 
 
 @admin.register(OutboxMessage)

@@ -1,7 +1,9 @@
-"""Message builders, registered by the apps that cause messages (notifications imports none).
+"""Message builders and previews, registered by the apps that cause messages (notifications
+imports none of them).
 
 A builder turns an outbox row's stored facts into what is sent: subject, template context and,
-for calendar invites, an iCalendar attachment. Apps register builders in `AppConfig.ready()`.
+for calendar invites, an iCalendar attachment. A preview source lists what an app will queue
+in the coming hours (the ledger shows it). Apps register both in `AppConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -35,3 +37,19 @@ def build(message: OutboxMessage) -> Rendered:
     except KeyError:
         raise LookupError(f"No message builder registered for {message.template!r}") from None
     return builder(message)
+
+
+# (now, hours) -> rows of what will be queued, each with a "when" datetime.
+PreviewSource = Callable[..., list[dict[str, Any]]]
+_PREVIEWS: list[PreviewSource] = []
+
+
+def register_preview(source: PreviewSource) -> None:
+    if source not in _PREVIEWS:
+        _PREVIEWS.append(source)
+
+
+def preview(*, now: Any = None, hours: int = 48) -> list[dict[str, Any]]:
+    """What every registered app will queue in the next `hours`, soonest first."""
+    rows = [row for source in _PREVIEWS for row in source(now=now, hours=hours)]
+    return sorted(rows, key=lambda row: row["when"])

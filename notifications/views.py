@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from attendance.selectors import messages_preview
+from notifications import registry
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.selectors import ledger
 from notifications.services import message_resend
@@ -67,7 +67,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "notifications/partials/ledger_results.html", context)
     else:
-        context["preview"] = messages_preview()
+        context["preview"] = registry.preview()
         response = render(request, "notifications/ledger.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

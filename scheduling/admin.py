@@ -27,6 +27,7 @@ from scheduling.models import (
     Session,
     SessionBlock,
 )
+from tms.admin import ViewOnlyMixin
 from venues.admin import ChoiceArrayAdminMixin
 
 
@@ -37,19 +38,6 @@ def format_range(during: DateTimeTZRange | None) -> str:
     lower, upper = timezone.localtime(during.lower), timezone.localtime(during.upper)
     upper_format = "%H:%M %Z" if lower.date() == upper.date() else "%Y-%m-%d %H:%M %Z"
     return f"{lower:%Y-%m-%d %H:%M} → {upper.strftime(upper_format)}"
-
-
-class ViewOnlyMixin:
-    """Rows written only by services: visible in the admin, never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ViewOnlyInline(ViewOnlyMixin, admin.TabularInline):

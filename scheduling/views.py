@@ -42,6 +42,7 @@ from scheduling.models import (
     SessionBlock,
     SessionStatus,
 )
+from scheduling.page_extensions import session_detail_extended, session_rows_extended
 from scheduling.selectors import (
     EffectiveCapacity,
     course_list_for,
@@ -133,13 +134,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
     sessions = session_list_for(request.user)
     sessions = form.apply(sessions, zone) if form.is_valid() else sessions.none()
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Seats per row (one query for the page); imported late: attendance builds on scheduling.
-    from attendance.views import with_seats
-
     context = {
         "form": form,
         "page": page,
-        "rows": with_seats(session_rows(page.object_list), request.user),
+        # Attendance adds seats per row (one query for the page).
+        "rows": session_rows_extended(session_rows(page.object_list), request.user),
         "viewer_zone": zone,
         "query": params,
     }
@@ -199,10 +198,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if editable and can(user, "assignment", "create")
         else None,
     }
-    # Seats, the viewer's registration and (for those allowed) the roster and waitlist.
-    from attendance.views import session_registration_context
-
-    context.update(session_registration_context(request, session))
+    # Attendance adds seats, the viewer's registration and (for those allowed) the roster and
+    # waitlist.
+    context.update(session_detail_extended(request, session))
     return render(request, "scheduling/session_detail.html", context)
 
 

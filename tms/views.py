@@ -1,8 +1,8 @@
-"""Pages every role shares: sign-in, the home page per role, and the role guard for views."""
+"""Pages and helpers every app shares: the role guard for views, the viewer's time zone,
+sign-in, sign-out and the user's own settings (the home page is tms.home)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
@@ -13,17 +13,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduling.models import AssignmentRole, BlockStatus, DeliveryMode, SessionStatus
-from scheduling.selectors import session_list_for
 from tms.exceptions import DomainError
 from tms.forms import SettingsForm
-from tms.roles import Role, roles_of
 from tms.services import profile_set_time_zone
 
 
@@ -116,79 +111,3 @@ class SignOutView(auth_views.LogoutView):
     """Sign-out is a POST (a form in the header), never a link."""
 
     http_method_names = ["post", "options"]
-
-
-def _draft_gaps(session: Any) -> list[str]:
-    """What a draft still needs before it can be published (from prefetched rows)."""
-    gaps = []
-    if not any(a.role == AssignmentRole.LEAD for a in session.assignments.all()):
-        gaps.append("lead")
-    active = [b for b in session.blocks.all() if b.status == BlockStatus.ACTIVE]
-    if session.delivery_mode == DeliveryMode.ILT and any(b.room_id is None for b in active):
-        gaps.append("room")
-    if session.delivery_mode == DeliveryMode.VILT and session.host_account_id is None:
-        gaps.append("host_account")
-    return gaps
-
-
-HOME_LIST_SIZE = 8
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """One page, a section per role the user holds (most users hold one)."""
-    # scheduling.views imports this module (policy_required): import it late to avoid a cycle.
-    from scheduling.views import session_rows
-
-    held = roles_of(request.user)
-    now = timezone.now()
-    visible = session_list_for(request.user)
-    upcoming = visible.filter(ends_at__gte=now).exclude(status=SessionStatus.CANCELLED)
-    context: dict[str, Any] = {"now": now}
-
-    if Role.COORDINATOR in held:
-        context["coordinator_upcoming"] = session_rows(
-            upcoming.filter(status=SessionStatus.SCHEDULED)[:HOME_LIST_SIZE]
-        )
-        drafts = []
-        for session in upcoming.filter(status=SessionStatus.DRAFT)[:50]:
-            gaps = _draft_gaps(session)
-            if gaps:
-                drafts.append({"session": session, "gaps": gaps})
-        context["drafts_needing_attention"] = drafts[:HOME_LIST_SIZE]
-        context["drafts_needing_attention_count"] = len(drafts)
-        context["draft_count"] = upcoming.filter(status=SessionStatus.DRAFT).count()
-        context["week_count"] = upcoming.filter(starts_at__lt=now + dt.timedelta(days=7)).count()
-
-    if Role.INSTRUCTOR in held:
-        mine = upcoming.filter(assignments__instructor__user=request.user)[:HOME_LIST_SIZE]
-        context["my_assignments"] = [
-            {
-                "session": session,
-                "assignment": next(
-                    a for a in session.assignments.all() if a.instructor.user_id == request.user.pk
-                ),
-            }
-            for session in mine
-        ]
-
-    if Role.LEARNER in held and Role.COORDINATOR not in held:
-        context["catalog"] = session_rows(
-            upcoming.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)[:HOME_LIST_SIZE]
-        )
-
-    if Role.AUDITOR in held:
-        counts = dict(
-            visible.order_by()
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        )
-        context["status_counts"] = [
-            {"status": status, "label": label, "count": counts.get(status, 0)}
-            for status, label in SessionStatus.choices
-        ]
-        if Role.COORDINATOR not in held:
-            context["auditor_upcoming"] = session_rows(upcoming[:HOME_LIST_SIZE])
-
-    return render(request, "tms/home.html", context)

@@ -4,7 +4,7 @@
 from django.urls import include, path
 
 from scheduling import views as scheduling
-from tms import views
+from tms import home, views
 
 scheduling_patterns = [
     path("sessions/", scheduling.session_list, name="session-list"),
@@ -53,7 +53,7 @@ scheduling_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("accounts/settings/", views.my_settings, name="settings"),

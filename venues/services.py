@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import ProtectedError, QuerySet, RestrictedError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
-from tms.exceptions import ResourceConflict, RuleViolation
+from tms.hooks import refuse_if_booked
+from tms.writes import apply_changes, clean_and_save, delete_unless_used
 from venues.models import HostAccount, Room, RoomClosure, Site
-
-M = TypeVar("M", bound=models.Model)
 
 SITE_FIELDS = frozenset({"name", "address", "time_zone"})
 ROOM_FIELDS = frozenset(
@@ -38,43 +35,6 @@ ROOM_FIELDS = frozenset(
 )
 CLOSURE_FIELDS = frozenset({"room", "starts_at", "ends_at", "reason"})
 HOST_ACCOUNT_FIELDS = frozenset({"name", "provider", "base_url", "participant_limit", "active"})
-# A clash message names a few sessions; the `conflicts` list carries up to this many.
-MAX_NAMED_CONFLICTS = 20
-
-
-def clean_and_save(obj: M) -> M:
-    """Validate every model rule (fields, uniqueness, constraints), then save."""
-    try:
-        obj.full_clean()
-    except ValidationError as error:
-        fields = {
-            ("non_field_errors" if key == "__all__" else key): [str(m) for m in messages]
-            for key, messages in error.message_dict.items()
-        }
-        raise RuleViolation(next(iter(fields.values()))[0], fields=fields) from None
-    obj.save()
-    return obj
-
-
-def apply_changes(obj: M, changes: Mapping[str, Any], allowed: frozenset[str]) -> M:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise TypeError(f"cannot change {sorted(unknown)} on {type(obj).__name__}")
-    for name, value in changes.items():
-        setattr(obj, name, value)
-    return obj
-
-
-def delete_unless_used(obj: models.Model, *, hint: str) -> None:
-    """Delete `obj`; rows that still point at it (PROTECT) turn the delete into a 409."""
-    try:
-        with transaction.atomic():
-            obj.delete()
-    except (ProtectedError, RestrictedError):
-        raise ResourceConflict(
-            _("%(obj)s is still in use and cannot be deleted. %(hint)s")
-            % {"obj": obj, "hint": hint}
-        ) from None
 
 
 # --- Sites ----------------------------------------------------------------------------------
@@ -193,51 +153,9 @@ def _save_closure(closure: RoomClosure) -> RoomClosure:
 
 
 def _refuse_bookings(room: Room, period: DateTimeTZRange, message: str) -> None:
-    """Raise a 409 naming the sessions whose bookings of `room` overlap `period`."""
-    # Bookings live in scheduling, which depends on venues; imported here so that venues'
-    # models stay free of scheduling. The check belongs to scheduling once it offers a read
-    # for "bookings of a resource during a period".
-    from scheduling.models import RoomBooking
-
-    bookings = RoomBooking.objects.filter(room_id=room.pk, during__overlap=period)
-    refuse_booked(bookings, resource="room", obj=room, message=message)
-
-
-def refuse_booked(
-    bookings: QuerySet[Any], *, resource: str, obj: models.Model, message: str
-) -> None:
-    """Raise a 409 naming the sessions of `bookings` (booking rows of one resource), if any.
-
-    The conflicts have the same shape as the scheduling services' conflicts.
-    """
-    rows = list(
-        bookings.order_by("during").values(
-            "session_id",
-            "session__course__code",
-            "session__course__title",
-            "block_id",
-            "block__starts_at",
-            "block__ends_at",
-        )[:MAX_NAMED_CONFLICTS]
-    )
-    if not rows:
-        return
-    conflicts = [
-        {
-            "resource": resource,
-            "resource_id": obj.pk,
-            "resource_name": str(obj),
-            "session_id": row["session_id"],
-            "course_code": row["session__course__code"],
-            "course_title": row["session__course__title"],
-            "block_id": row["block_id"],
-            "starts_at": row["block__starts_at"].isoformat(),
-            "ends_at": row["block__ends_at"].isoformat(),
-        }
-        for row in rows
-    ]
-    named = ", ".join(f"#{c['session_id']} ({c['course_code']})" for c in conflicts[:5])
-    raise ResourceConflict(f"{message} " + _("Sessions: %s.") % named, conflicts=conflicts)
+    """Raise a 409 naming the sessions whose bookings of `room` overlap `period` (the check
+    is scheduling's, which owns the bookings: see tms.hooks)."""
+    refuse_if_booked("room", room, period, message)
 
 
 # --- Host accounts -----------------------------------------------------------------------------

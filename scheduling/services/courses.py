@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from scheduling.models import Course
 from tms.exceptions import RuleViolation
-from venues.services import apply_changes, clean_and_save, delete_unless_used
+from tms.writes import apply_changes, clean_and_save, delete_unless_used
 
 COURSE_FIELDS = frozenset(
     {
