@@ -227,7 +227,7 @@ def _conflict_message(kind: str, name: str, row: dict[str, Any], zone: str) -> s
     }
 
 
-_CONFLICT_FIELDS = (
+CONFLICT_FIELDS = (
     "session_id",
     "session__course__code",
     "session__course__title",
@@ -237,9 +237,10 @@ _CONFLICT_FIELDS = (
 )
 
 
-def _conflict_payload(
+def conflict_payload(
     resource: str, resource_id: int, name: str, row: dict[str, Any]
 ) -> dict[str, Any]:
+    """One conflict as the API shows it, from a booking row's CONFLICT_FIELDS values."""
     return {
         "resource": resource,
         "resource_id": resource_id,
@@ -301,14 +302,14 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
     taken = RoomBooking.objects.filter(overlap)
     if proposal.session_id is not None:
         taken = taken.exclude(session_id=proposal.session_id)
-    for row in taken.values("room_id", "during", *_CONFLICT_FIELDS):
+    for row in taken.values("room_id", "during", *CONFLICT_FIELDS):
         room = rooms[row["room_id"]]
         index = _block_index_for(with_room, room.pk, row["during"])
         report.error(
             "room_conflict",
             _conflict_message(_("Room"), str(room), row, proposal.time_zone),
             f"blocks[{index}].room",
-            **_conflict_payload("room", room.pk, str(room), row),
+            **conflict_payload("room", room.pk, str(room), row),
         )
     for closure in RoomClosure.objects.filter(closure_overlap):
         room = rooms[closure.room_id]
@@ -361,12 +362,12 @@ def _check_host_account(proposal: Proposal, report: Report) -> None:
     taken = HostAccountBooking.objects.filter(overlap, host_account_id=as_bigint(account.pk))
     if proposal.session_id is not None:
         taken = taken.exclude(session_id=proposal.session_id)
-    for row in taken.values(*_CONFLICT_FIELDS):
+    for row in taken.values(*CONFLICT_FIELDS):
         report.error(
             "host_account_conflict",
             _conflict_message(_("Host account"), str(account), row, proposal.time_zone),
             "host_account",
-            **_conflict_payload("host_account", account.pk, str(account), row),
+            **conflict_payload("host_account", account.pk, str(account), row),
         )
 
 
@@ -400,13 +401,13 @@ def _check_instructors(proposal: Proposal, report: Report) -> None:
     taken = InstructorBooking.objects.filter(overlap)
     if proposal.session_id is not None:
         taken = taken.exclude(session_id=proposal.session_id)
-    for row in taken.values("instructor_id", *_CONFLICT_FIELDS):
+    for row in taken.values("instructor_id", *CONFLICT_FIELDS):
         person = people[row["instructor_id"]]
         report.error(
             "instructor_conflict",
             _conflict_message(_("Instructor"), str(person), row, proposal.time_zone),
             "instructors",
-            **_conflict_payload("instructor", person.pk, str(person), row),
+            **conflict_payload("instructor", person.pk, str(person), row),
         )
     for absence in Unavailability.objects.filter(away, instructor_id__in=people):
         person = people[absence.instructor_id]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
 from scheduling.models import InstructorBooking, RoomBooking
+from scheduling.services.planning import CONFLICT_FIELDS, conflict_payload
 from tms.exceptions import ResourceConflict
 
 # A clash message names a few sessions; the `conflicts` list carries up to this many.
@@ -33,33 +34,11 @@ def _refuse_booked(
 ) -> None:
     """Raise a 409 naming the sessions of `bookings` (booking rows of one resource), if any.
 
-    The conflicts have the same shape as the scheduling services' conflicts.
+    The conflicts have the same shape as the planner's (`planning.conflict_payload`).
     """
-    rows = list(
-        bookings.order_by("during").values(
-            "session_id",
-            "session__course__code",
-            "session__course__title",
-            "block_id",
-            "block__starts_at",
-            "block__ends_at",
-        )[:MAX_NAMED_CONFLICTS]
-    )
+    rows = list(bookings.order_by("during").values(*CONFLICT_FIELDS)[:MAX_NAMED_CONFLICTS])
     if not rows:
         return
-    conflicts = [
-        {
-            "resource": resource,
-            "resource_id": obj.pk,
-            "resource_name": str(obj),
-            "session_id": row["session_id"],
-            "course_code": row["session__course__code"],
-            "course_title": row["session__course__title"],
-            "block_id": row["block_id"],
-            "starts_at": row["block__starts_at"].isoformat(),
-            "ends_at": row["block__ends_at"].isoformat(),
-        }
-        for row in rows
-    ]
+    conflicts = [conflict_payload(resource, obj.pk, str(obj), row) for row in rows]
     named = ", ".join(f"#{c['session_id']} ({c['course_code']})" for c in conflicts[:5])
     raise ResourceConflict(f"{message} " + _("Sessions: %s.") % named, conflicts=conflicts)
