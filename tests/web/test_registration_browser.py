@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from attendance.models import Registration, RegistrationStatus
-from attendance.services.messages import offer_token
+from attendance.services.messages import course_waitlist_token, offer_token
 from attendance.services.promotion import waitlist_promote
-from attendance.services.registration import registration_create
+from attendance.services.registration import course_waitlist_join, registration_create
 from scheduling.models import Session, WaitlistPolicy
 from tests import factories
 from tests.conftest import NOW, at
@@ -168,7 +168,10 @@ def busy(schedule: Any) -> dict[str, Any]:
     Registration.objects.filter(pk=offer.registration.pk).update(
         status=RegistrationStatus.OFFERED, offer_expires_at=at("2030-03-02", "09:00")
     )
-    return {"session": session, "offer": offer.registration}
+    # Olga also waits for a seat in the full session, and for any date of first aid.
+    waiting = registration_create(session_id=session.pk, learner=olga, now=NOW).registration
+    entry = course_waitlist_join(course_id=first_aid.pk, learner=olga, now=NOW)
+    return {"session": session, "offer": offer.registration, "waiting": waiting, "entry": entry}
 
 
 def _phone_pass(browser: Any, base: str, busy: dict[str, Any]) -> None:
@@ -210,6 +213,12 @@ def _phone_pass(browser: Any, base: str, busy: dict[str, Any]) -> None:
     learner.get_by_role("button", name="Accept the seat").click()
     learner.wait_for_url(base + "/my-training/")
     learner.get_by_text("You accepted the seat").wait_for()
+    leave = offer_token(busy["waiting"].pk, "leave")
+    check(learner, f"/offers/{leave}/", "waitlist-leave-link")
+    check(learner, f"/course-waitlist/links/{course_waitlist_token(busy['entry'].pk)}/", "any-date")
+    learner.get_by_role("button", name="Leave the waitlist").click()
+    learner.wait_for_url(base + "/my-training/")
+    learner.get_by_text("You left the any-date waitlist").wait_for()
     check(learner, "/offers/not-a-token/", "offer-invalid")
     # The only console error allowed is the invalid link's own 400 response.
     assert [p for p in learner_watch.problems if "status of 400" not in p] == []
