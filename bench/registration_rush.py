@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,32 @@ def postmaster_pid() -> int | None:
         return None
 
 
+def _phase(
+    label: str,
+    meter: CpuMeter,
+    run: Callable[[], Any],
+    headline: Callable[[Any], str],
+    jobs: list[tuple[Any, int]],
+    sessions: list[int],
+    capacity: int,
+) -> tuple[Any, Tally, Usage, list[str]]:
+    """Run one registration phase, count its rows in SQL, print what it did, check it and
+    empty the tables for the next phase."""
+    before = meter.snapshot()
+    result = run()
+    usage = CpuMeter.usage(before, meter.snapshot(), result.requests)
+    counted = tally(sessions)
+    outcomes = ", ".join(f"{o} {n}" for o, n in sorted(result.outcomes.items()))
+    print(f"[{label}] {headline(result)}; {outcomes}", flush=True)
+    print(f"[{label}] {counted.line()}", flush=True)
+    print(f"[{label}] {usage.line()}", flush=True)
+    for error in result.errors[:5]:
+        print(f"[{label}]   unexpected: {error}", flush=True)
+    problems = check(result, counted, jobs, capacity)
+    reset_registrations()
+    return result, counted, usage, problems
+
+
 def http_phase(
     label: str,
     server: Gunicorn,
@@ -179,47 +206,34 @@ def http_phase(
     capacity: int,
     clients: int,
 ) -> tuple[HttpResult, Tally, Usage, list[str]]:
-    before = meter.snapshot()
-    result = run_clients(label, server.port, jobs, clients=clients)
-    usage = CpuMeter.usage(before, meter.snapshot(), result.requests)
-    counted = tally(sessions)
-    print(
-        f"[{label}] {result.requests} registrations by {clients} clients in "
-        f"{result.seconds:.1f} s: {result.tps:.0f}/s; latency p50 {result.percentile(50):.1f} ms, "
-        f"p99 {result.percentile(99):.1f} ms, max {max(result.latencies_ms):.1f} ms; "
-        + ", ".join(f"{o} {n}" for o, n in sorted(result.outcomes.items())),
-        flush=True,
-    )
-    print(f"[{label}] {counted.line()}", flush=True)
-    print(f"[{label}] {usage.line()}", flush=True)
-    for error in result.errors[:5]:
-        print(f"[{label}]   unexpected: {error}", flush=True)
-    problems = check(result, counted, jobs, capacity)
-    reset_registrations()
-    return result, counted, usage, problems
+    def headline(result: HttpResult) -> str:
+        return (
+            f"{result.requests} registrations by {clients} clients in {result.seconds:.1f} s: "
+            f"{result.tps:.0f}/s; latency p50 {result.percentile(50):.1f} ms, "
+            f"p99 {result.percentile(99):.1f} ms, max {max(result.latencies_ms):.1f} ms"
+        )
+
+    def run() -> HttpResult:
+        return run_clients(label, server.port, jobs, clients=clients)
+
+    return _phase(label, meter, run, headline, jobs, sessions, capacity)
 
 
 def service_phase(
     label: str, meter: CpuMeter, jobs: list[tuple[int, int]], capacity: int, processes: int
 ) -> tuple[ServiceResult, Tally, Usage, list[str]]:
-    before = meter.snapshot()
-    result = run_service(label, jobs, processes=processes)
-    usage = CpuMeter.usage(before, meter.snapshot(), result.requests)
-    counted = tally(sorted({session for _, session in jobs}))
-    print(
-        f"[{label}] {result.requests} registrations by {processes} processes in "
-        f"{result.seconds:.1f} s: {result.tps:.0f}/s; per call p50 {result.percentile(50):.1f} "
-        f"ms, p99 {result.percentile(99):.1f} ms; "
-        + ", ".join(f"{o} {n}" for o, n in sorted(result.outcomes.items())),
-        flush=True,
-    )
-    print(f"[{label}] {counted.line()}", flush=True)
-    print(f"[{label}] {usage.line()}", flush=True)
-    for error in result.errors[:5]:
-        print(f"[{label}]   unexpected: {error}", flush=True)
-    problems = check(result, counted, jobs, capacity)
-    reset_registrations()
-    return result, counted, usage, problems
+    def headline(result: ServiceResult) -> str:
+        return (
+            f"{result.requests} registrations by {processes} processes in "
+            f"{result.seconds:.1f} s: {result.tps:.0f}/s; per call p50 "
+            f"{result.percentile(50):.1f} ms, p99 {result.percentile(99):.1f} ms"
+        )
+
+    def run() -> ServiceResult:
+        return run_service(label, jobs, processes=processes)
+
+    sessions = sorted({session for _, session in jobs})
+    return _phase(label, meter, run, headline, jobs, sessions, capacity)
 
 
 def pgbench_phase(label: str, args: argparse.Namespace, sessions: int) -> pgb.PgbenchResult:

@@ -8,5 +8,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("messages/", views.message_list, name="message-list"),
-    path("messages/<int:pk>/resend/", views.message_resend_view, name="message-resend"),
+    path("messages/<id:pk>/resend/", views.message_resend_view, name="message-resend"),
 ]

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
@@ -69,3 +70,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         response.data = {"code": code, "message": message, "fields": {}}
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a URL no route matches: under /api/ in the API's error shape, elsewhere
+    the 404 page."""
+    if request.path.startswith("/api/"):
+        body = {"code": "not_found", "message": str(drf_exceptions.NotFound.default_detail)}
+        return JsonResponse({**body, "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -15,43 +15,43 @@ from venues import api as venues_api
 
 scheduling_patterns = [
     path("courses/", scheduling_api.CourseCollectionApi.as_view(), name="course-list"),
-    path("courses/<int:pk>/", scheduling_api.CourseDetailApi.as_view(), name="course-detail"),
+    path("courses/<id:pk>/", scheduling_api.CourseDetailApi.as_view(), name="course-detail"),
     # Session reads carry their seats (attendance builds on scheduling, not the reverse).
     path("sessions/", attendance_api.SeatedSessionCollectionApi.as_view(), name="session-list"),
     path("sessions/check/", scheduling_api.SessionCheckApi.as_view(), name="session-check"),
     path(
-        "sessions/<int:pk>/",
+        "sessions/<id:pk>/",
         attendance_api.SeatedSessionDetailApi.as_view(),
         name="session-detail",
     ),
     path(
-        "sessions/<int:pk>/transition/",
+        "sessions/<id:pk>/transition/",
         scheduling_api.SessionTransitionApi.as_view(),
         name="session-transition",
     ),
     path(
-        "sessions/<int:pk>/reschedule/",
+        "sessions/<id:pk>/reschedule/",
         scheduling_api.SessionRescheduleApi.as_view(),
         name="session-reschedule",
     ),
-    path("sessions/<int:pk>/blocks/", scheduling_api.BlockAddApi.as_view(), name="block-add"),
+    path("sessions/<id:pk>/blocks/", scheduling_api.BlockAddApi.as_view(), name="block-add"),
     path(
-        "sessions/<int:pk>/blocks/<int:block_pk>/cancel/",
+        "sessions/<id:pk>/blocks/<id:block_pk>/cancel/",
         scheduling_api.BlockCancelApi.as_view(),
         name="block-cancel",
     ),
     path(
-        "sessions/<int:pk>/blocks/<int:block_pk>/restore/",
+        "sessions/<id:pk>/blocks/<id:block_pk>/restore/",
         scheduling_api.BlockRestoreApi.as_view(),
         name="block-restore",
     ),
     path(
-        "sessions/<int:pk>/assignments/",
+        "sessions/<id:pk>/assignments/",
         scheduling_api.AssignmentCreateApi.as_view(),
         name="assignment-create",
     ),
     path(
-        "sessions/<int:pk>/assignments/<int:assignment_pk>/",
+        "sessions/<id:pk>/assignments/<id:assignment_pk>/",
         scheduling_api.AssignmentDeleteApi.as_view(),
         name="assignment-delete",
     ),
@@ -70,18 +70,18 @@ scheduling_patterns = [
 
 venues_patterns = [
     path("sites/", venues_api.SiteCollectionApi.as_view(), name="site-list"),
-    path("sites/<int:pk>/", venues_api.SiteDetailApi.as_view(), name="site-detail"),
+    path("sites/<id:pk>/", venues_api.SiteDetailApi.as_view(), name="site-detail"),
     path("rooms/", venues_api.RoomCollectionApi.as_view(), name="room-list"),
-    path("rooms/<int:pk>/", venues_api.RoomDetailApi.as_view(), name="room-detail"),
+    path("rooms/<id:pk>/", venues_api.RoomDetailApi.as_view(), name="room-detail"),
     path("room-closures/", venues_api.RoomClosureCollectionApi.as_view(), name="room-closure-list"),
     path(
-        "room-closures/<int:pk>/",
+        "room-closures/<id:pk>/",
         venues_api.RoomClosureDetailApi.as_view(),
         name="room-closure-detail",
     ),
     path("host-accounts/", venues_api.HostAccountCollectionApi.as_view(), name="host-account-list"),
     path(
-        "host-accounts/<int:pk>/",
+        "host-accounts/<id:pk>/",
         venues_api.HostAccountDetailApi.as_view(),
         name="host-account-detail",
     ),
@@ -90,37 +90,37 @@ venues_patterns = [
 instructors_patterns = [
     path("instructors/", instructors_api.InstructorCollectionApi.as_view(), name="instructor-list"),
     path(
-        "instructors/<int:pk>/",
+        "instructors/<id:pk>/",
         instructors_api.InstructorDetailApi.as_view(),
         name="instructor-detail",
     ),
     path(
-        "instructors/<int:instructor_pk>/qualifications/",
+        "instructors/<id:instructor_pk>/qualifications/",
         instructors_api.QualificationCollectionApi.as_view(),
         name="qualification-list",
     ),
     path(
-        "instructors/<int:instructor_pk>/qualifications/<int:pk>/",
+        "instructors/<id:instructor_pk>/qualifications/<id:pk>/",
         instructors_api.QualificationDetailApi.as_view(),
         name="qualification-detail",
     ),
     path(
-        "instructors/<int:instructor_pk>/working-hours/",
+        "instructors/<id:instructor_pk>/working-hours/",
         instructors_api.WorkingHoursCollectionApi.as_view(),
         name="working-hours-list",
     ),
     path(
-        "instructors/<int:instructor_pk>/working-hours/<int:pk>/",
+        "instructors/<id:instructor_pk>/working-hours/<id:pk>/",
         instructors_api.WorkingHoursDetailApi.as_view(),
         name="working-hours-detail",
     ),
     path(
-        "instructors/<int:instructor_pk>/unavailability/",
+        "instructors/<id:instructor_pk>/unavailability/",
         instructors_api.UnavailabilityCollectionApi.as_view(),
         name="unavailability-list",
     ),
     path(
-        "instructors/<int:instructor_pk>/unavailability/<int:pk>/",
+        "instructors/<id:instructor_pk>/unavailability/<id:pk>/",
         instructors_api.UnavailabilityDetailApi.as_view(),
         name="unavailability-detail",
     ),
@@ -128,39 +128,39 @@ instructors_patterns = [
 
 attendance_patterns = [
     path(
-        "sessions/<int:pk>/register/",
+        "sessions/<id:pk>/register/",
         attendance_api.RegistrationRegisterApi.as_view(),
         name="registration-register",
     ),
     path(
-        "sessions/<int:pk>/registrations/",
+        "sessions/<id:pk>/registrations/",
         attendance_api.RegistrationEnrolApi.as_view(),
         name="registration-enrol",
     ),
     path(
-        "sessions/<int:pk>/bulk-enrol/",
+        "sessions/<id:pk>/bulk-enrol/",
         attendance_api.RegistrationBulkEnrolApi.as_view(),
         name="registration-bulk-enrol",
     ),
-    path("sessions/<int:pk>/roster/", attendance_api.RosterApi.as_view(), name="roster-detail"),
+    path("sessions/<id:pk>/roster/", attendance_api.RosterApi.as_view(), name="roster-detail"),
     path("registrations/", attendance_api.RegistrationListApi.as_view(), name="registration-list"),
     path(
-        "registrations/<int:pk>/cancel/",
+        "registrations/<id:pk>/cancel/",
         attendance_api.RegistrationCancelApi.as_view(),
         name="registration-cancel",
     ),
     path(
-        "registrations/<int:pk>/accept/",
+        "registrations/<id:pk>/accept/",
         attendance_api.OfferAcceptApi.as_view(),
         name="offer-accept",
     ),
     path(
-        "registrations/<int:pk>/decline/",
+        "registrations/<id:pk>/decline/",
         attendance_api.OfferDeclineApi.as_view(),
         name="offer-decline",
     ),
     path(
-        "registrations/<int:pk>/move/",
+        "registrations/<id:pk>/move/",
         attendance_api.WaitlistMoveApi.as_view(),
         name="waitlist-move",
     ),
@@ -170,7 +170,7 @@ attendance_patterns = [
         name="course-waitlist-list",
     ),
     path(
-        "course-waitlist/<int:pk>/",
+        "course-waitlist/<id:pk>/",
         attendance_api.CourseWaitlistDetailApi.as_view(),
         name="course-waitlist-detail",
     ),
@@ -184,7 +184,7 @@ attendance_patterns = [
 notifications_patterns = [
     path("messages/", notifications_api.MessageListApi.as_view(), name="message-list"),
     path(
-        "messages/<int:pk>/resend/",
+        "messages/<id:pk>/resend/",
         notifications_api.MessageResendApi.as_view(),
         name="message-resend",
     ),

@@ -8,6 +8,7 @@ CPU than the database spent answering it, on every request of a registration rus
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -41,8 +42,15 @@ SELECT t.created,
     return PreparedStatement("tms_token_user", sql), [f.attname for f in fields]
 
 
+# What Token.generate_key() makes: 40 lowercase hex digits. Anything else (a NUL character
+# included, which PostgreSQL cannot even be sent) is refused without a query.
+_KEY = re.compile(r"[0-9a-f]{40}")
+
+
 class TokenWithRolesAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
+        if not _KEY.fullmatch(key):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         statement, attnames = _token_query()
         with connection.cursor() as cursor:
             statement.execute(cursor, [key])

@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # tms.converters.IdConverter: a database id in a path.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
 }
 
 LOGGING = {

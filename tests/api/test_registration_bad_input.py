@@ -132,3 +132,39 @@ def test_an_inactive_course_is_an_unknown_course(as_user, world):
 
     assert response.status_code == 400
     assert not CourseWaitlistEntry.objects.exists()
+
+
+@pytest.mark.parametrize("pk", [2**63, HUGE])
+def test_registering_for_an_id_beyond_any_database_id_is_a_json_404(learner, pk):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=learner).key}")
+
+    response = api.post(f"/api/v1/sessions/{pk}/register/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "x" * 400, "ABCDEF" * 7, ""])
+def test_a_malformed_token_is_refused_without_an_error(key):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    response = api.get("/api/v1/sessions/")
+
+    assert response.status_code in {401, 403}
+    assert response.json()["code"] in {"authentication_failed", "not_authenticated"}
+
+
+def test_an_unknown_api_url_answers_in_the_api_error_shape(client):
+    response = client.get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+    assert client.get("/no-such-page/").status_code == 404
