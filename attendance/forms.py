@@ -182,6 +182,8 @@ class BulkEnrolForm(forms.Form):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file must be plain text (UTF-8).")) from None
+        if "\x00" in text:  # a binary file; PostgreSQL cannot even be sent a NUL character
+            raise forms.ValidationError(_("The file must be plain text (UTF-8)."))
         return addresses_in_file(text)
 
     def clean(self) -> dict[str, Any]:

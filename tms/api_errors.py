@@ -62,7 +62,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     if isinstance(exc, drf_exceptions.ValidationError):
         fields = field_errors(exc.detail)
-        first = next(iter(fields.values()), ["Invalid input."])[0]
+        first = next((messages[0] for messages in fields.values() if messages), "Invalid input.")
         response.data = {"code": "invalid", "message": first, "fields": fields}
     elif isinstance(exc, drf_exceptions.APIException):
         detail = exc.detail

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-BIGINT_MAX = 2**63 - 1
+from tms.api import MAX_ID
 
 
 class IdConverter:
@@ -12,7 +12,7 @@ class IdConverter:
 
     def to_python(self, value: str) -> int:
         number = int(value)
-        if number > BIGINT_MAX:
+        if number > MAX_ID:
             raise ValueError("beyond any database id")  # Django: the route does not match
         return number
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import zoneinfo
+import functools
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tms.validators import known_time_zones
 
+
+@functools.cache
 def time_zone_choices() -> list[tuple[str, str]]:
+    """IANA zones for a select (built once per process: forms call it on every render)."""
     names = sorted(
         name
-        for name in zoneinfo.available_timezones()
+        for name in known_time_zones()
         if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix", "right/"))
     )
     return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]

@@ -23,7 +23,10 @@ from attendance.models import (
     RegistrationStatus,
 )
 from attendance.services import messages
-from attendance.services.registration import withdraw_other_course_places
+from attendance.services.registration import (
+    release_course_entry,
+    withdraw_other_course_places,
+)
 from attendance.services.seats import clashing_block_id, lock_session_for_seats, seats_taken
 from scheduling.models import Session, SessionStatus, WaitlistPolicy
 
@@ -156,10 +159,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
                 registration.cancelled_at = now
                 registration.cancellation_reason = "Offer expired"
                 registration.save()
-                if registration.course_entry_id:
-                    CourseWaitlistEntry.objects.filter(pk=registration.course_entry_id).update(
-                        status=CourseWaitlistStatus.WAITING, updated_at=now
-                    )
+                release_course_entry(registration, now=now)
                 messages.queue_offer_expired(registration, now=now)
             expired += len(due)
         waitlist_promote(session_id=session_id, now=now)

@@ -342,10 +342,7 @@ def registration_cancel(
         registration.cancellation_reason = reason.strip()
         registration.late_cancellation = bool(freed and cutoff and now > cutoff)
         registration.save()
-        if registration.course_entry_id and not was_confirmed:
-            CourseWaitlistEntry.objects.filter(
-                pk=registration.course_entry_id, status=CourseWaitlistStatus.OFFERED
-            ).update(status=CourseWaitlistStatus.WAITING, updated_at=now)
+        release_course_entry(registration, now=now)
         messages.queue_cancellation(registration, send_calendar_cancel=was_confirmed, now=now)
         if freed:
             messages.promote_after_commit(session.pk)
@@ -387,10 +384,7 @@ def offer_decline(
         registration.cancellation_reason = _("Declined the offered seat")
         registration.offer_expires_at = None
         registration.save()
-        if registration.course_entry_id:
-            CourseWaitlistEntry.objects.filter(pk=registration.course_entry_id).update(
-                status=CourseWaitlistStatus.WAITING, updated_at=now
-            )
+        release_course_entry(registration, now=now)
         messages.promote_after_commit(registration.session_id)
     return registration
 
@@ -403,6 +397,17 @@ def _own_offer(registration: Registration, learner: AbstractBaseUser) -> None:
             _("There is no open offer on this registration (it is %s).")
             % registration.get_status_display().lower()
         )
+
+
+def release_course_entry(registration: Registration, *, now: dt.datetime) -> None:
+    """An any-date learner's offer ended without a seat (declined, expired, cancelled): their
+    place on the course's waitlist is theirs again. Only an entry still "offered" goes back:
+    one the learner left, or that a confirmed seat fulfilled, stays as it is."""
+    if registration.course_entry_id is None:
+        return
+    CourseWaitlistEntry.objects.filter(
+        pk=registration.course_entry_id, status=CourseWaitlistStatus.OFFERED
+    ).update(status=CourseWaitlistStatus.WAITING, updated_at=now)
 
 
 def withdraw_other_course_places(registration: Registration, *, now: dt.datetime) -> None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
 from attendance.services.messages import _link, recipient_zone, session_facts
+from attendance.services.registration import release_course_entry
 from notifications.models import OutboxMessage
 from notifications.registry import Rendered, register
 from notifications.services import MessageSpec, messages_enqueue
@@ -199,6 +200,7 @@ def invites_sync(*, now: dt.datetime | None = None, session_id: int | None = Non
                 updated_at=now,
             )
             if claimed:
+                release_course_entry(registration, now=now)
                 messages_enqueue(
                     [
                         MessageSpec(

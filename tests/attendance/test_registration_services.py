@@ -266,3 +266,31 @@ def test_the_opening_time_is_shown_in_the_venue_zone(published, learner):
     session.save()
     with pytest.raises(RegistrationClosed, match="Sat 02 Mar 2030, 10:00 CET"):
         registration_create(session_id=session.pk, learner=learner, now=NOW)
+
+
+def test_an_offer_ending_after_the_learner_left_and_rejoined_the_any_date_list_keeps_both_rows(
+    published, learners, course
+):
+    """Leave the any-date waitlist while holding its offer, join again, then decline: the old
+    entry stays withdrawn (bringing it back would break "one open entry per learner")."""
+    from attendance.models import CourseWaitlistEntry, CourseWaitlistStatus
+    from attendance.services.registration import course_waitlist_leave
+
+    session = published(capacity=1)
+    session.waitlist_policy = WaitlistPolicy.OFFER
+    session.save()
+    first, flexible = learners(2)
+    seat = registration_create(session_id=session.pk, learner=first, now=NOW).registration
+    old = course_waitlist_join(course_id=course.pk, learner=flexible, now=NOW)
+    registration_cancel(registration_id=seat.pk, cancelled_by=first, now=NOW)
+    (offered,) = waitlist_promote(session_id=session.pk, now=NOW)
+    assert offered.learner == flexible
+    assert offered.status == RegistrationStatus.OFFERED
+    course_waitlist_leave(entry_id=old.pk, learner=flexible, now=NOW)
+    new = course_waitlist_join(course_id=course.pk, learner=flexible, now=NOW)
+
+    offer_decline(registration_id=offered.pk, learner=flexible, now=NOW)
+
+    statuses = dict(CourseWaitlistEntry.objects.values_list("pk", "status"))
+    assert statuses[old.pk] == CourseWaitlistStatus.WITHDRAWN
+    assert statuses[new.pk] == CourseWaitlistStatus.WAITING

@@ -112,6 +112,19 @@ def test_bulk_enrol_reads_the_email_column_of_an_uploaded_csv(
     assert outcome.unknown == ["ghost@example.org"]
 
 
+def test_a_binary_upload_is_a_form_error_not_a_crash(page_client, coordinator, schedule):
+    session = schedule(status="scheduled")
+    upload = SimpleUploadedFile("people.csv", b"a\x00b@example.org\n", content_type="text/csv")
+
+    response = page_client(coordinator).post(
+        reverse("attendance:registration-bulk-enrol", args=[session.pk]), {"file": upload}
+    )
+
+    assert response.status_code == 400
+    assert "The file must be plain text (UTF-8)." in response.content.decode()
+    assert not Registration.objects.exists()
+
+
 def test_bulk_enrol_needs_at_least_one_address(page_client, coordinator, schedule):
     session = schedule(status="scheduled")
     response = page_client(coordinator).post(
