@@ -27,7 +27,12 @@ from attendance.services.registration import (
     release_course_entry,
     withdraw_other_course_places,
 )
-from attendance.services.seats import clashing_block_id, lock_session_for_seats, seats_taken
+from attendance.services.seats import (
+    clashing_block_id,
+    lock_session_for_seats,
+    seat_limit,
+    seats_taken,
+)
 from scheduling.models import Session, SessionStatus, WaitlistPolicy
 
 # An offer shorter than this is pointless: the seat then stays free.
@@ -74,14 +79,13 @@ def waitlist_promote(*, session_id: int, now: dt.datetime | None = None) -> list
     now = now or timezone.now()
     promoted: list[Registration] = []
     with transaction.atomic(durable=True):
-        locked = lock_session_for_seats(session_id)
-        session = locked.session
+        session = lock_session_for_seats(session_id)
         if session.status != SessionStatus.SCHEDULED or session.starts_at is None:
             return []
         cutoff = session.starts_at - dt.timedelta(hours=session.promotion_cutoff_hours)
         if now >= cutoff:
             return []
-        free = locked.seat_limit - seats_taken(session.pk)
+        free = seat_limit(session.pk) - seats_taken(session.pk)
         if free <= 0:
             return []
         offering = session.waitlist_policy == WaitlistPolicy.OFFER

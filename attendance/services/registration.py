@@ -32,7 +32,6 @@ from attendance.models import (
 )
 from attendance.services import messages
 from attendance.services.seats import (
-    LockedSession,
     SeatTaken,
     SessionSnapshot,
     lock_session_for_seats,
@@ -296,15 +295,15 @@ def registration_bulk_enrol(
     return outcome
 
 
-def _registration_locked(registration_id: int) -> tuple[LockedSession, Registration]:
+def _registration_locked(registration_id: int) -> tuple[Session, Registration]:
     session_id = (
         Registration.objects.filter(pk=registration_id).values_list("session_id", flat=True).first()
     )
     if session_id is None:
         raise Registration.DoesNotExist
-    locked = lock_session_for_seats(session_id)
+    session = lock_session_for_seats(session_id)
     # Read after taking the lock: every change to this session's registrations is serialised.
-    return locked, Registration.objects.select_related("learner").get(pk=registration_id)
+    return session, Registration.objects.select_related("learner").get(pk=registration_id)
 
 
 def registration_cancel(
@@ -318,14 +317,13 @@ def registration_cancel(
     after commit. Late cancellations are allowed but marked."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        locked, registration = _registration_locked(registration_id)
+        session, registration = _registration_locked(registration_id)
         if registration.status not in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED):
             raise InvalidTransition(
                 _("A %s registration cannot be cancelled.")
                 % registration.get_status_display().lower()
             )
         freed = registration.status in SEAT_HOLDING
-        session = locked.session
         if session.starts_at is not None and session.starts_at <= now:
             raise InvalidTransition(
                 _("The session has started: record attendance (or a no-show) instead.")
@@ -356,14 +354,14 @@ def offer_accept(
     other waitlist places for the course are withdrawn."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        _locked, registration = _registration_locked(registration_id)
+        session, registration = _registration_locked(registration_id)
         _own_offer(registration, learner)
         if registration.offer_expires_at and registration.offer_expires_at <= now:
             raise InvalidTransition(_("This offer has expired."))
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now
         registration.offer_expires_at = None
-        registration.invite_version = _locked.session.schedule_version
+        registration.invite_version = session.schedule_version
         registration.save()
         withdraw_other_course_places(registration, now=now)
         messages.queue_registration_event(registration, position=None, now=now, accepted=True)

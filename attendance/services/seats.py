@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import OperationalError, connection
-from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
-from scheduling.models import Course, Session
+from scheduling.models import Session
 from scheduling.selectors import VISIBLE_CONDITION, visibility_params
 from tms.db import PreparedStatement
 from tms.exceptions import Busy
@@ -26,44 +25,21 @@ from tms.exceptions import Busy
 LOCK_TIMEOUT = "3s"
 
 
-@dataclass
-class LockedSession:
-    session: Session
-    seat_limit: int
-    has_prerequisites: bool
-
-
-def lock_session_for_seats(session_id: int, *, lock: bool = True) -> LockedSession:
-    """Lock the session row (serialises every seat change of this session) and read its limit.
-
-    The limit is `scheduling_seat_limit`: the smallest of the session's capacity, its rooms'
-    capacity and the host account's participant limit. The lock can be switched off only by a
-    test setting, to prove the concurrency test catches overselling.
-    """
-    if lock:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    prerequisites = (
-        Course.prerequisites.through.objects.filter(from_course=OuterRef("course_id"))
-        .order_by()
-        .values("from_course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    sessions = Session.objects.select_related("course", "host_account").annotate(
-        prerequisite_count=Subquery(prerequisites, output_field=IntegerField()),
-    )
-    if lock and settings.ATTENDANCE_SEAT_LOCK:
+def lock_session_for_seats(session_id: int) -> Session:
+    """Lock the session row: every seat change of this session is serialised behind it. The
+    lock can be switched off only by a test setting, to prove the concurrency test catches
+    overselling. The seat limit is `seat_limit`, read after this."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    sessions = Session.objects.select_related("course", "host_account")
+    if settings.ATTENDANCE_SEAT_LOCK:
         sessions = sessions.select_for_update(of=("self",))
     try:
-        session = sessions.get(pk=session_id)
-    except Session.DoesNotExist:
-        raise
-    except Exception as error:
-        if getattr(getattr(error, "__cause__", None), "pgcode", None) == "55P03":
+        return sessions.get(pk=session_id)
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == "55P03":
             raise Busy(_("This session is very busy right now; please try again.")) from error
         raise
-    return LockedSession(session, seat_limit(session_id), bool(session.prerequisite_count))
 
 
 def seat_limit(session_id: int) -> int:
