@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from attendance.models import CourseWaitlistEntry, Registration, WaitlistMove
-from scheduling.admin import ViewOnlyMixin
+from tms.admin import ViewOnlyMixin
 
 
 @admin.register(Registration)

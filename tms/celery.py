@@ -12,7 +12,6 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (kept for schedules added later)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tms.settings")
 

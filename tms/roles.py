@@ -25,7 +25,3 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> frozenset[str]:
         cached = frozenset(names)
         user._tms_roles = cached  # type: ignore[union-attr]
     return cached
-
-
-def has_role(user: AbstractBaseUser | AnonymousUser, role: str) -> bool:
-    return role in roles_of(user)

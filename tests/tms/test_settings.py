@@ -66,3 +66,18 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_counts_come_from_the_environment_or_stop_with_a_clear_message(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    conf = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.setenv("GUNICORN_THREADS", "")
+    values = runpy.run_path(conf)
+    assert (values["workers"], values["threads"], values["worker_class"]) == (5, 4, "gthread")
+
+    monkeypatch.setenv("GUNICORN_THREADS", "0")
+    with pytest.raises(SystemExit, match="GUNICORN_THREADS must be a whole number"):
+        runpy.run_path(conf)
