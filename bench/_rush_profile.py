@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import cProfile
 import pstats
-import re
 import statistics
 import time
 import traceback
@@ -19,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from _databases import statement_label
 from _rush_http import REGISTER_PATH
 from _rush_world import Learner, reset_registrations
 from django.contrib.auth import get_user_model
@@ -27,7 +27,6 @@ from django.test import Client
 
 from attendance.services.registration import registration_create
 
-_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
 _OWN_CODE = ("/attendance/", "/tms/", "/notifications/", "/scheduling/", "/rest_framework/")
 
 # Where the time of a request goes: (label, file ending, function names, how to add up the
@@ -45,21 +44,6 @@ BUCKETS: Sequence[tuple[str, str, tuple[str, ...], str]] = (
     ("    response rendering", "rest_framework/response.py", ("rendered_content",), "max"),
     ("SQL round trips (psycopg2 execute + commit)", "psycopg2", ("execute", "commit"), "sum"),
 )
-
-
-def _label(statement: str) -> str:
-    """Verb and main table: the first FROM/INTO/UPDATE outside parentheses."""
-    verb = statement.split(None, 1)[0].upper() if statement.strip() else "?"
-    if verb in {"PREPARE", "EXECUTE"}:  # tms.db.PreparedStatement: name the statement
-        return " ".join(re.findall(r"\b(PREPARE|EXECUTE) (\w+)", statement)[-1])
-    if verb in {"SAVEPOINT", "RELEASE", "SET", "ROLLBACK", "COMMIT", "BEGIN"}:
-        return verb
-    for match in _TABLE.finditer(statement):
-        before = statement[: match.start()]
-        if before.count("(") == before.count(")"):
-            return f"{verb} {match.group(1)}"
-    found = _TABLE.search(statement)
-    return f"{verb} {found.group(1) if found else '?'}"
 
 
 def _caller() -> str:
@@ -86,7 +70,7 @@ def statement_log(*, callers: bool = True) -> Iterator[list[tuple[float, str, st
             return execute(sql, params, many, ctx)
         finally:
             where = _caller() if callers else ""
-            log.append(((time.perf_counter() - started) * 1000, _label(sql), where))
+            log.append(((time.perf_counter() - started) * 1000, statement_label(sql), where))
 
     original_commit = connection._commit
 

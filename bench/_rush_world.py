@@ -7,18 +7,17 @@ benchmark (leading "_").
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from _booking_world import settle
 from _bulk import copy_rows, reset_sequences
+from _databases import drop_database
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import OperationalError, connection
+from django.db import connection
 from django.utils import timezone
 from psycopg2 import sql
 from psycopg2.extras import DateTimeTZRange
@@ -61,37 +60,9 @@ class World:
 # --- The database ------------------------------------------------------------------------------
 
 
-def create_database(name: str) -> str:
-    """Create (dropping a leftover) and migrate `name`; returns the configured database name."""
-    original = str(connection.settings_dict["NAME"])
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return original
-
-
-def drop_database(name: str, original: str, retries: int = 5) -> None:
-    connection.close()
-    statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    for attempt in range(retries):
-        try:
-            with connection._nodb_cursor() as cursor:
-                cursor.execute(statement.as_string(cursor.connection))
-            break
-        except OperationalError:
-            if attempt == retries - 1:
-                raise
-            time.sleep(1)
+def drop_rush_database(name: str, original: str) -> None:
+    drop_database(name)
     connection.settings_dict["NAME"] = original
-
-
-def server_description() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (version,) = cursor.fetchone()
-        cursor.execute("SHOW max_connections")
-        (max_connections,) = cursor.fetchone()
-    where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded server"
-    return f"PostgreSQL {version} ({where}, max_connections {max_connections})"
 
 
 def database_host() -> str:

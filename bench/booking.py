@@ -28,7 +28,6 @@ import datetime as dt
 import gc
 import json
 import os
-import re
 import statistics
 import sys
 import time
@@ -59,10 +58,16 @@ from _booking_world import (  # noqa: E402
     seeded,
 )
 from _bulk import RawInsert  # noqa: E402
+from _databases import (  # noqa: E402
+    clone_database,
+    create_database,
+    drop_database,
+    server_description,
+    statement_label,
+)
 from django.conf import settings  # noqa: E402
-from django.db import OperationalError, connection  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from psycopg2 import sql  # noqa: E402
 from psycopg2.extras import DateTimeTZRange  # noqa: E402
 
 from scheduling.models import (  # noqa: E402
@@ -106,38 +111,6 @@ class Measured:
 # --- Databases ---------------------------------------------------------------------------------
 
 
-def create_large_database() -> str:
-    """Create (dropping a leftover) and migrate LARGE_DB; returns the configured database name."""
-    original = str(connection.settings_dict["NAME"])
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = LARGE_DB
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return original
-
-
-def _admin(statement: sql.Composable, retries: int = 5) -> None:
-    """Run CREATE/DROP DATABASE from the maintenance database."""
-    connection.close()
-    for attempt in range(retries):
-        try:
-            with connection._nodb_cursor() as cursor:
-                cursor.execute(statement.as_string(cursor.connection))
-            return
-        except OperationalError:
-            # "source database is being accessed by other users": autovacuum, most likely.
-            if attempt == retries - 1:
-                raise
-            time.sleep(1)
-
-
-def clone_database(source: str, target: str) -> None:
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
-    _admin(
-        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(target), sql.Identifier(source)
-        )
-    )
-
-
 def use(database: str) -> None:
     """Point the default connection at `database` (connected before any timing starts)."""
     if connection.settings_dict["NAME"] != database:
@@ -148,29 +121,11 @@ def use(database: str) -> None:
 
 def drop_databases(original: str) -> None:
     for database in (LARGE_DB, SMALL_DB):
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        drop_database(database)
     connection.settings_dict["NAME"] = original
 
 
-def server_description() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (version,) = cursor.fetchone()
-    where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded server"
-    return f"PostgreSQL {version} ({where})"
-
-
 # --- Measuring -----------------------------------------------------------------------------------
-
-_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
-
-
-def _label(statement: str) -> str:
-    verb = statement.split(None, 1)[0].upper() if statement.strip() else "?"
-    if verb in {"SAVEPOINT", "RELEASE", "SET", "ROLLBACK"}:
-        return verb
-    table = _TABLE.search(statement)
-    return f"{verb} {table.group(1) if table else '?'}"
 
 
 @contextmanager
@@ -182,7 +137,7 @@ def sql_timer(result: Measured) -> Iterator[None]:
         try:
             return execute(sql, params, many, ctx)
         finally:
-            label = _label(sql)
+            label = statement_label(sql)
             result.sql_ms[label] += (time.perf_counter() - started) * 1000
             result.sql_count[label] += 1
 
@@ -401,7 +356,7 @@ def main() -> int:
 
     started = time.perf_counter()
     settings.DEBUG = False  # as in production: no query log outside the measured calls
-    original = create_large_database()
+    original = create_database(LARGE_DB)
     try:
         print(f"{LARGE_DB} created and migrated on {server_description()}", flush=True)
         world = build_world(seeded(args.seed), args.rooms, args.instructors)

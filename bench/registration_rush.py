@@ -70,6 +70,7 @@ logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 import _rush_pgbench as pgb  # noqa: E402
 import psutil  # noqa: E402
+from _databases import create_database, server_description  # noqa: E402
 from _rush_http import (  # noqa: E402
     CpuMeter,
     Gunicorn,
@@ -84,11 +85,9 @@ from _rush_world import (  # noqa: E402
     Tally,
     World,
     build_world,
-    create_database,
     database_url,
-    drop_database,
+    drop_rush_database,
     reset_registrations,
-    server_description,
     tally,
 )
 from django.conf import settings  # noqa: E402
@@ -411,7 +410,7 @@ def main() -> int:
     finally:
         if server is not None:
             server.stop()
-        drop_database(DATABASE, original)
+        drop_rush_database(DATABASE, original)
         if not kept_work_dir:
             shutil.rmtree(WORK_DIR, ignore_errors=True)
 
