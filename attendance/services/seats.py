@@ -13,33 +13,30 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import OperationalError, connection
-from django.utils.translation import gettext as _
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
 from scheduling.models import Session
 from scheduling.selectors import VISIBLE_CONDITION, visibility_params
+from scheduling.services.booking import busy_on_lock_timeout, set_lock_timeout
 from tms.db import PreparedStatement
-from tms.exceptions import Busy
 
-LOCK_TIMEOUT = "3s"
+# The lock timeout of seat changes is scheduling's LOCK_TIMEOUT (attendance_take_seat sets the
+# same 3 s for itself).
+BUSY = _("This session is very busy right now; please try again.")
 
 
 def lock_session_for_seats(session_id: int) -> Session:
     """Lock the session row: every seat change of this session is serialised behind it. The
     lock can be switched off only by a test setting, to prove the concurrency test catches
     overselling. The seat limit is `seat_limit`, read after this."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    set_lock_timeout()
     sessions = Session.objects.select_related("course", "host_account")
     if settings.ATTENDANCE_SEAT_LOCK:
         sessions = sessions.select_for_update(of=("self",))
-    try:
+    with busy_on_lock_timeout(BUSY):
         return sessions.get(pk=session_id)
-    except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) == "55P03":
-            raise Busy(_("This session is very busy right now; please try again.")) from error
-        raise
 
 
 def seat_limit(session_id: int) -> int:
@@ -200,12 +197,7 @@ def take_seat(
         "lock": settings.ATTENDANCE_SEAT_LOCK,
         "race_delay": settings.ATTENDANCE_SEAT_RACE_DELAY,
     }
-    try:
-        with connection.cursor() as cursor:
-            TAKE_SEAT.execute(cursor, params)
-            row = cursor.fetchone()
-    except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) == "55P03":
-            raise Busy(_("This session is very busy right now; please try again.")) from error
-        raise
+    with busy_on_lock_timeout(BUSY), connection.cursor() as cursor:
+        TAKE_SEAT.execute(cursor, params)
+        row = cursor.fetchone()
     return SeatTaken(*row)

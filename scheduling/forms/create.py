@@ -24,6 +24,7 @@ from scheduling.forms.fields import (
     default_time_zone,
     local_datetime,
     time_zone_choices,
+    validate_date_range,
 )
 from scheduling.models import (
     AssignmentRole,
@@ -127,7 +128,9 @@ class SessionForm(forms.Form):
         initial=ScheduleKind.DATES,
         widget=forms.RadioSelect,
     )
-    weekly_first_day = forms.DateField(label=_("First day"), required=False, widget=DateInput())
+    weekly_first_day = forms.DateField(
+        label=_("First day"), required=False, widget=DateInput(), validators=[validate_date_range]
+    )
     weekly_starts = forms.TimeField(label=_("Start"), required=False, widget=TimeInput())
     weekly_ends = forms.TimeField(label=_("End"), required=False, widget=TimeInput())
     weekly_occurrences = forms.IntegerField(

@@ -18,6 +18,7 @@ from scheduling.forms.fields import (
     active_instructors,
     bookable_rooms,
     local_datetime,
+    validate_date_range,
 )
 from scheduling.models import (
     AssignmentRole,
@@ -108,6 +109,8 @@ class WallClockDateTimeField(forms.DateTimeField):
     Django would read it in the server's zone, where a time inside that zone's DST gap does
     not exist; UTC has no gaps, so parse there and drop the zone.
     """
+
+    default_validators = [validate_date_range]
 
     def to_python(self, value: Any) -> dt.datetime | None:
         with timezone.override(dt.UTC):

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor
 from scheduling.models import DeliveryMode
+from tms.api import EARLIEST, LATEST
 from tms.forms import time_zone_choices  # noqa: F401 (re-exported for the scheduling forms)
 from venues.models import HostAccount, Room, Site
 
@@ -28,6 +30,18 @@ def local_datetime(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
     tz = zoneinfo.ZoneInfo(zone)
     local = dt.datetime.combine(day, clock, tzinfo=tz)
     return local.astimezone(dt.UTC).astimezone(tz)
+
+
+def validate_date_range(value: dt.date) -> None:
+    """Keep typed dates (and date-times) within the API's range, far from year 1 and 9999,
+    where day arithmetic and zone conversion overflow."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise ValidationError(
+            _("Dates must lie between the years %(first)s and %(last)s."),
+            code="date_range",
+            params={"first": EARLIEST.year, "last": LATEST.year - 1},
+        )
 
 
 @functools.cache
@@ -104,7 +118,7 @@ class DatedBlockForm(forms.Form):
     """A day and a local start and end (wall-clock time); the end must come after the start.
     The base of the block forms, which add the room."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_date_range])
     starts = forms.TimeField(label=_("Start"), widget=TimeInput())
     ends = forms.TimeField(label=_("End"), widget=TimeInput())
 

@@ -18,6 +18,7 @@ from scheduling.forms.fields import (
     RoomChoiceField,
     active_instructors,
     delivery_mode_filter,
+    validate_date_range,
 )
 from scheduling.models import (
     Course,
@@ -30,8 +31,12 @@ from venues.models import Room, Site
 class SessionFilterForm(forms.Form):
     """Filters for the session list; dates are days in the viewer's zone."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=DateInput(), validators=[validate_date_range]
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=DateInput(), validators=[validate_date_range]
+    )
     course = forms.ModelChoiceField(
         label=_("Course"), queryset=Course.objects.none(), required=False, empty_label=_("Any")
     )

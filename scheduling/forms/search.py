@@ -10,7 +10,13 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from scheduling.forms.fields import DateInput, TimeInput, local_datetime, time_zone_choices
+from scheduling.forms.fields import (
+    DateInput,
+    TimeInput,
+    local_datetime,
+    time_zone_choices,
+    validate_date_range,
+)
 from scheduling.models import (
     Course,
 )
@@ -20,7 +26,7 @@ from venues.models import RoomFeature, Site
 class SlotForm(forms.Form):
     """One time slot, typed as wall-clock time in a zone."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_date_range])
     starts = forms.TimeField(label=_("Start"), widget=TimeInput())
     ends = forms.TimeField(label=_("End"), widget=TimeInput())
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)

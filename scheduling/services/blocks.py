@@ -113,7 +113,14 @@ def session_reschedule(
         _editable(session)
         blocks = {b.pk: b for b in session.blocks.select_related("room")}
         touched: list[SessionBlock] = []
+        seen: set[int] = set()
         for change in changes:
+            if change.block_id in seen:
+                raise RuleViolation(
+                    _("Block %s is changed more than once.") % change.block_id,
+                    fields={"block": [_("Change each block once.")]},
+                )
+            seen.add(change.block_id)
             block = blocks.get(change.block_id)
             if block is None:
                 raise RuleViolation(

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from psycopg2 import errorcodes
 
@@ -27,6 +28,7 @@ from scheduling.models import (
 from scheduling.services.planning import Proposal, block_range, evaluate, room_range
 from tms.exceptions import Busy, ResourceConflict, RuleViolation
 
+StrOrPromise = str | Promise
 LOCK_TIMEOUT = "3s"
 
 T = TypeVar("T")
@@ -36,6 +38,18 @@ def set_lock_timeout() -> None:
     """Waiting on another transaction's booking is bounded: a timeout becomes `Busy`."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+@contextmanager
+def busy_on_lock_timeout(message: StrOrPromise | None = None) -> Iterator[None]:
+    """Turn a lock wait that ran past `LOCK_TIMEOUT` into `Busy` (a 409) instead of a 500."""
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == errorcodes.LOCK_NOT_AVAILABLE:
+            default = _("Another change is in progress; please try again.")
+            raise Busy(str(message) if message else default) from error
+        raise
 
 
 SHARE_LOCK_SQL = """
@@ -56,18 +70,19 @@ def share_lock_resources(proposal: Proposal) -> None:
     people = sorted({p.instructor.pk for p in proposal.instructors})
     if not room_ids and not people:
         return
-    with connection.cursor() as cursor:
+    with busy_on_lock_timeout(), connection.cursor() as cursor:
         cursor.execute(SHARE_LOCK_SQL, [room_ids, people])
 
 
 def lock_session(session_id: int) -> Session:
     """Lock the session row: edits of one session are serialised."""
     set_lock_timeout()
-    return (
-        Session.objects.select_for_update(of=("self",))
-        .select_related("course", "host_account")
-        .get(pk=session_id)
-    )
+    with busy_on_lock_timeout():
+        return (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("course", "host_account")
+            .get(pk=session_id)
+        )
 
 
 def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-untyped-def]
