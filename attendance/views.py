@@ -282,13 +282,15 @@ def roster_context(user: Any, session: Session, *, upcoming: bool) -> dict[str, 
 @require_POST
 @policy_required("registration", "create")
 def register(request: HttpRequest, pk: int) -> HttpResponse:
-    """Self-service: a seat, or a place on the waitlist when full (a success, not an error)."""
-    session = _visible_session(request, pk)
+    """Self-service: a seat, or a place on the waitlist when full (a success, not an error).
+    The service checks that the learner may see the session in its own read of it."""
     try:
-        outcome = registration_create(session_id=session.pk, learner=request.user)
+        outcome = registration_create(session_id=pk, learner=request.user, viewer=request.user)
+    except Session.DoesNotExist:
+        raise Http404(_("No such session.")) from None
     except DomainError as error:
         messages.error(request, error.message)
-        return _session_page(session.pk)
+        return _session_page(pk)
     if outcome.confirmed:
         messages.success(
             request,
@@ -306,7 +308,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"n": outcome.position or 0},
         )
-    return _session_page(session.pk)
+    return _session_page(pk)
 
 
 @require_POST

@@ -35,10 +35,9 @@ from tms.api import (
     related,
 )
 from tms.permissions import Scope
-from venues.models import HostAccount, Room, RoomFeature
+from venues.models import MAX_CAPACITY, HostAccount, Room, RoomFeature
 from venues.serializers import HostAccountRefOutput, RoomRefOutput
 
-MAX_CAPACITY = 100_000
 MAX_BLOCKS = 200
 MAX_INSTRUCTORS = 20
 MAX_TEXT = 10_000

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from tms.models import TimeStampedModel
 from tms.validators import validate_time_zone
 
+# The most seats anything holds: a room, a session, a virtual classroom. Inputs stop here.
+MAX_CAPACITY = 100_000
+
 
 class RoomFeature(models.TextChoices):
     PROJECTOR = "projector", _("Projector")

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from tms.api import AwareDateTimeField, EnumField, TimeZoneField, related
 from venues.models import (
+    MAX_CAPACITY,
     HostAccount,
     Room,
     RoomClosure,
@@ -14,7 +15,6 @@ from venues.models import (
     VirtualClassroomProvider,
 )
 
-MAX_CAPACITY = 100_000
 MAX_BUFFER_MINUTES = 24 * 60
 
 

@@ -7,6 +7,7 @@ Rows store the facts of the moment (position, deadline); the builders registered
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import zoneinfo
 from typing import Any
@@ -16,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from attendance.models import CourseWaitlistEntry, Registration, RegistrationStatus
@@ -46,7 +48,12 @@ def _spec(
 def registration_messages_json() -> str:
     """Events, templates and rules of the message a new registration sends, by the status it
     got, as JSON: the seat-taking function (`attendance_take_seat`) writes it to the outbox
-    itself, in the same statement as the registration."""
+    itself, in the same statement as the registration. Built once per language."""
+    return _registration_messages_json(get_language() or "")
+
+
+@functools.lru_cache(maxsize=32)
+def _registration_messages_json(_language: str) -> str:
     return json.dumps(
         {
             RegistrationStatus.CONFIRMED: {

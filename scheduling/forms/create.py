@@ -39,8 +39,9 @@ from scheduling.services import (
     SessionInput,
     weekly_block_times,
 )
+from scheduling.services.recurrence import MAX_OCCURRENCES
 from tms.exceptions import DomainError
-from venues.models import HostAccount, Room
+from venues.models import MAX_CAPACITY, HostAccount, Room
 
 
 class BlockForm(DatedBlockForm):
@@ -106,13 +107,13 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Capacity"),
         min_value=1,
-        max_value=10_000,
+        max_value=MAX_CAPACITY,
         help_text=_("Seats offered. The room or host account may lower it."),
     )
     min_attendees = forms.IntegerField(
         label=_("Minimum attendees"),
         min_value=0,
-        max_value=10_000,
+        max_value=MAX_CAPACITY,
         initial=0,
         required=False,
         help_text=_("Below this the session may be cancelled."),
@@ -134,7 +135,7 @@ class SessionForm(forms.Form):
     weekly_starts = forms.TimeField(label=_("Start"), required=False, widget=TimeInput())
     weekly_ends = forms.TimeField(label=_("End"), required=False, widget=TimeInput())
     weekly_occurrences = forms.IntegerField(
-        label=_("Occurrences"), min_value=1, max_value=104, required=False, initial=6
+        label=_("Occurrences"), min_value=1, max_value=MAX_OCCURRENCES, required=False, initial=6
     )
     weekly_room = RoomChoiceField(
         label=_("Room"),

@@ -31,7 +31,7 @@ from scheduling.services import (
     BlockChange,
 )
 from tms.exceptions import DomainError
-from venues.models import Room
+from venues.models import MAX_CAPACITY, Room
 
 
 class BlockChangeForm(DatedBlockForm):
@@ -122,8 +122,10 @@ class SessionSettingsForm(forms.Form):
     """Settings that do not move bookings; registration times are wall-clock in the session's
     zone."""
 
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=10_000)
-    min_attendees = forms.IntegerField(label=_("Minimum attendees"), min_value=0, max_value=10_000)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY)
+    min_attendees = forms.IntegerField(
+        label=_("Minimum attendees"), min_value=0, max_value=MAX_CAPACITY
+    )
     registration_opens_at = WallClockDateTimeField(
         label=_("Registration opens"),
         required=False,

@@ -20,7 +20,7 @@ from scheduling.forms.fields import (
 from scheduling.models import (
     Course,
 )
-from venues.models import RoomFeature, Site
+from venues.models import MAX_CAPACITY, RoomFeature, Site
 
 
 class SlotForm(forms.Form):
@@ -50,7 +50,7 @@ class SlotForm(forms.Form):
 
 class RoomSearchForm(SlotForm):
     min_capacity = forms.IntegerField(
-        label=_("At least this many seats"), min_value=1, max_value=10_000, initial=1
+        label=_("At least this many seats"), min_value=1, max_value=MAX_CAPACITY, initial=1
     )
     features = forms.MultipleChoiceField(
         label=_("Features"),

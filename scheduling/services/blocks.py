@@ -48,7 +48,8 @@ def proposal_for_session(
     blocks: Sequence[SessionBlock] | None = None,
     instructors: Sequence[ProposedInstructor] | None = None,
 ) -> Proposal:
-    """The session as it would be with `blocks` (default: its active blocks)."""
+    """The session as it would be with `blocks` (default: its active blocks). Blocks already
+    in the past are history, not a mistake: callers check the times they change themselves."""
     if blocks is None:
         blocks = list(session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"))
     if instructors is None:
@@ -68,6 +69,7 @@ def proposal_for_session(
         host_account=session.host_account,
         wanted_features=session.wanted_features,
         session_id=session.pk,
+        check_past=False,
     )
 
 
@@ -152,7 +154,6 @@ def _check_and_rebook(
 
     def proposal() -> Proposal:
         checked = proposal_for_session(session, blocks=active)
-        checked.check_past = False  # past untouched blocks are history; moves checked above
         return checked
 
     full = proposal()
@@ -232,7 +233,6 @@ def block_add(
         block = SessionBlock(session=session, starts_at=starts_at, ends_at=ends_at, room=room)
         active = [*session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"), block]
         full = proposal_for_session(session, blocks=active)
-        full.check_past = False
         if ends_at <= starts_at:
             raise RuleViolation(
                 _("A block must end after it starts."), fields={"ends_at": [_("Before the start.")]}
@@ -271,7 +271,6 @@ def session_assign_instructor(
 
         def proposal() -> Proposal:
             checked = proposal_for_session(session, blocks=upcoming, instructors=people)
-            checked.check_past = False
             checked.check_rooms = checked.check_host_account = False
             return checked
 

@@ -23,6 +23,7 @@ from scheduling.models import (
     SessionBlock,
     SessionStatus,
 )
+from scheduling.services.blocks import proposal_for_session
 from scheduling.services.booking import (
     book_blocks_locked,
     constraint_guard,
@@ -279,10 +280,7 @@ def session_update(
                 registration_closes_at=session.registration_closes_at,
             )
         )
-        from scheduling.services.blocks import proposal_for_session
-
         proposal = proposal_for_session(session)
-        proposal.check_past = False
         proposal.check_host_account = False
         proposal.check_instructors = False
         warnings = raise_for_report(proposal, now=now)
