@@ -1,7 +1,7 @@
 """Admin for instructor profiles, qualifications, working hours and unavailability.
 
 Instructor bookings are shown read-only in the scheduling admin: they are written only by the
-scheduling services.
+scheduling services. Leave over booked blocks is refused here as in the services.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from instructors.models import Instructor, Qualification, Unavailability, WorkingHours
+from instructors.services import refuse_absence_over_bookings
+from tms.admin import ServiceRuleForm
 
 
 class QualificationInline(admin.TabularInline):
@@ -25,8 +27,15 @@ class WorkingHoursInline(admin.TabularInline):
     extra = 0
 
 
+class UnavailabilityForm(ServiceRuleForm):
+    def service_rule(self, instance: Unavailability) -> None:
+        if instance.instructor_id is not None:
+            refuse_absence_over_bookings(instance)
+
+
 class UnavailabilityInline(admin.TabularInline):
     model = Unavailability
+    form = UnavailabilityForm
     fields = ["kind", "starts_at", "ends_at", "note"]
     extra = 0
 
@@ -86,6 +95,7 @@ class WorkingHoursAdmin(admin.ModelAdmin):
 
 @admin.register(Unavailability)
 class UnavailabilityAdmin(admin.ModelAdmin):
+    form = UnavailabilityForm
     list_display = ["instructor", "kind", "starts_at", "ends_at", "note"]
     list_filter = ["kind"]
     list_select_related = ["instructor__user"]

@@ -161,17 +161,17 @@ def unavailability_delete(*, unavailability_id: int) -> None:
 
 def _save_unavailability(absence: Unavailability) -> Unavailability:
     """Assumes the instructor row is locked."""
-    if absence.starts_at and absence.ends_at and absence.ends_at > absence.starts_at:
-        _refuse_bookings(absence.instructor, absence.starts_at, absence.ends_at)
+    refuse_absence_over_bookings(absence)
     return clean_and_save(absence)
 
 
-def _refuse_bookings(person: Instructor, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    """Raise a 409 naming the sessions this instructor teaches during the period (the check
-    is scheduling's, which owns the bookings: see tms.hooks)."""
-    refuse_if_booked(
-        "instructor",
-        person,
-        DateTimeTZRange(starts_at, ends_at, "[)"),
-        _("%s teaches during this period.") % person,
-    )
+def refuse_absence_over_bookings(absence: Unavailability) -> None:
+    """Raise a 409 naming the sessions the instructor teaches during the absence (the check is
+    scheduling's, which owns the bookings: see tms.hooks). The admin's forms call it too."""
+    if absence.starts_at and absence.ends_at and absence.ends_at > absence.starts_at:
+        refuse_if_booked(
+            "instructor",
+            absence.instructor,
+            DateTimeTZRange(absence.starts_at, absence.ends_at, "[)"),
+            _("%s teaches during this period.") % absence.instructor,
+        )

@@ -1,7 +1,8 @@
 """Admin for sites, rooms, closures and virtual-classroom host accounts.
 
 Room and host-account bookings are shown read-only in the scheduling admin: they are written
-only by the scheduling services.
+only by the scheduling services. Closures and buffer changes are refused over bookings here as
+in the services (`ServiceRuleForm`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from django.contrib import admin
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tms.admin import ServiceRuleForm
 from venues.models import HostAccount, Room, RoomClosure, Site
+from venues.services import refuse_buffer_change, refuse_closure_over_bookings
 
 
 class ChoiceArrayAdminMixin:
@@ -35,8 +39,23 @@ class ChoiceArrayAdminMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+class RoomForm(ServiceRuleForm):
+    def service_rule(self, instance: Room) -> None:
+        if instance.pk and {"setup_buffer_minutes", "teardown_buffer_minutes"} & set(
+            self.changed_data
+        ):
+            refuse_buffer_change(instance, now=timezone.now())
+
+
+class RoomClosureForm(ServiceRuleForm):
+    def service_rule(self, instance: RoomClosure) -> None:
+        if instance.room_id is not None:
+            refuse_closure_over_bookings(instance)
+
+
 class RoomInline(admin.TabularInline):
     model = Room
+    form = RoomForm
     fields = [
         "name",
         "capacity",
@@ -66,12 +85,14 @@ class SiteAdmin(admin.ModelAdmin):
 
 class RoomClosureInline(admin.TabularInline):
     model = RoomClosure
+    form = RoomClosureForm
     fields = ["starts_at", "ends_at", "reason"]
     extra = 0
 
 
 @admin.register(Room)
 class RoomAdmin(ChoiceArrayAdminMixin, admin.ModelAdmin):
+    form = RoomForm
     list_display = [
         "name",
         "site",
@@ -95,6 +116,7 @@ class RoomAdmin(ChoiceArrayAdminMixin, admin.ModelAdmin):
 
 @admin.register(RoomClosure)
 class RoomClosureAdmin(admin.ModelAdmin):
+    form = RoomClosureForm
     list_display = ["room", "starts_at", "ends_at", "reason"]
     list_filter = ["room__site"]
     list_select_related = ["room__site"]

@@ -95,11 +95,7 @@ def room_update(
         buffers = (room.setup_buffer_minutes, room.teardown_buffer_minutes)
         apply_changes(room, changes, ROOM_FIELDS)
         if (room.setup_buffer_minutes, room.teardown_buffer_minutes) != buffers:
-            _refuse_bookings(
-                room,
-                DateTimeTZRange(now, None, "[)"),
-                _("Room %s has upcoming bookings; its buffers cannot change.") % room,
-            )
+            refuse_buffer_change(room, now=now)
         return clean_and_save(room)
 
 
@@ -143,19 +139,25 @@ def room_closure_delete(*, closure_id: int) -> None:
 
 def _save_closure(closure: RoomClosure) -> RoomClosure:
     """Assumes the closure's room row is locked."""
-    if closure.starts_at and closure.ends_at and closure.ends_at > closure.starts_at:
-        _refuse_bookings(
-            closure.room,
-            DateTimeTZRange(closure.starts_at, closure.ends_at, "[)"),
-            _("Room %s is booked during this closure.") % closure.room,
-        )
+    refuse_closure_over_bookings(closure)
     return clean_and_save(closure)
 
 
-def _refuse_bookings(room: Room, period: DateTimeTZRange, message: str) -> None:
-    """Raise a 409 naming the sessions whose bookings of `room` overlap `period` (the check
-    is scheduling's, which owns the bookings: see tms.hooks)."""
-    refuse_if_booked("room", room, period, message)
+# The checks are scheduling's, which owns the bookings (see tms.hooks); the admin's forms call
+# them too. Each raises a 409 naming the sessions.
+
+
+def refuse_buffer_change(room: Room, *, now: dt.datetime) -> None:
+    """Buffers are folded into bookings: they cannot change while bookings are to come."""
+    message = _("Room %s has upcoming bookings; its buffers cannot change.") % room
+    refuse_if_booked("room", room, DateTimeTZRange(now, None, "[)"), message)
+
+
+def refuse_closure_over_bookings(closure: RoomClosure) -> None:
+    if closure.starts_at and closure.ends_at and closure.ends_at > closure.starts_at:
+        period = DateTimeTZRange(closure.starts_at, closure.ends_at, "[)")
+        message = _("Room %s is booked during this closure.") % closure.room
+        refuse_if_booked("room", closure.room, period, message)
 
 
 # --- Host accounts -----------------------------------------------------------------------------
