@@ -92,21 +92,13 @@ class CatalogFilterForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    """A learner cancels their own place; the reason is optional."""
+    """Cancel a place, with a reason (the service requires one for someone else's place)."""
 
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class CoordinatorCancelForm(forms.Form):
-    """A coordinator cancels someone's place: who and why are kept."""
-
-    reason = forms.CharField(
-        label=_("Reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -1,8 +1,12 @@
-"""The learner's side of a session: registrations, the waitlist and offers.
+"""The learner's side of a session: registrations, the waitlist and offers, and outcomes.
 
-Seats are taken only through `attendance.services` (lock the session row, count in SQL,
-write). The database backs the rules: one active registration per learner and session, an
-offer always has a deadline, a waitlisted row always has its place in the queue.
+Two state machines. A registration's enrolment status (confirmed, waitlisted, offered,
+cancelled) decides seats: the statuses in SEAT_HOLDING hold one, and a seat is taken only
+through the seat door (attendance/sql/attendance_take_seat.sql). What came of attending is a
+separate record (`Completion`; attendance per block joins it), so recording an outcome never
+frees a seat or hides a clash. The database backs the rules: one active registration per
+learner and session, an offer always has a deadline, a waitlisted row always has its place in
+the queue.
 """
 
 from __future__ import annotations
@@ -17,16 +21,18 @@ from tms.models import TimeStampedModel
 
 
 class RegistrationStatus(models.TextChoices):
+    """Enrolment: where the learner stands for a seat. Outcomes are `Completion`s."""
+
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("Waitlisted")
     OFFERED = "offered", _("Seat offered")
     CANCELLED = "cancelled", _("Cancelled")
-    ATTENDED = "attended", _("Attended")
-    NO_SHOW = "no_show", _("No-show")
 
 
-# Statuses that hold a seat in the session.
+# The one definition of "holds a seat" (the SQL functions take their literals from it).
 SEAT_HOLDING = (RegistrationStatus.CONFIRMED, RegistrationStatus.OFFERED)
+# Still in the session: a seat, an offer, or a place in the line.
+ACTIVE = (*SEAT_HOLDING, RegistrationStatus.WAITLISTED)
 
 
 class RegistrationSource(models.TextChoices):
@@ -88,6 +94,10 @@ class Registration(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
                 name="cancellation_is_dated",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RegistrationStatus.values),
+                name="registration_status_is_an_enrolment_status",
             ),
         ]
         indexes = [
@@ -159,3 +169,28 @@ class CourseWaitlistEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.learner} waiting for {self.course}"
+
+
+class CompletionStatus(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    NOT_COMPLETED = "not_completed", _("Not completed")
+
+
+class Completion(TimeStampedModel):
+    """What came of a registration once the session is over: the outcome state machine,
+    apart from enrolment. The seat stays held whatever is recorded here."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.PROTECT, related_name="completion"
+    )
+    status = models.CharField(max_length=16, choices=CompletionStatus.choices)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.status}"

@@ -12,16 +12,14 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from attendance.models import (
@@ -100,48 +98,46 @@ def can_see_roster(user: User, session: Session) -> bool:
 
 
 def roster_for(session: Session) -> QuerySet[Registration]:
-    """Seat holders and attendees, in the order they got their seat."""
+    """Seat holders (confirmed and offered), in the order they got their seat."""
     return (
-        Registration.objects.filter(session=session)
-        .exclude(status__in=[RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED])
+        Registration.objects.filter(session=session, status__in=SEAT_HOLDING)
         .select_related("learner")
         .order_by("confirmed_at", "pk")
     )
 
 
+class QueuePosition(Func):
+    """`attendance_queue_position(session, rank)`: the one definition of a place in line."""
+
+    function = "attendance_queue_position"
+    output_field = IntegerField()
+
+
+def _position() -> Case:
+    return Case(
+        When(
+            status=RegistrationStatus.WAITLISTED,
+            then=QueuePosition(F("session_id"), F("waitlist_rank")),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
 def waitlist_for(session: Session) -> QuerySet[Registration]:
-    """The queue with each learner's 1-based position (`position`)."""
+    """The session's waitlisted learners with each one's 1-based place in line (`position`;
+    any-date learners ahead count too)."""
     return (
         Registration.objects.filter(session=session, status=RegistrationStatus.WAITLISTED)
         .select_related("learner")
-        .annotate(position=Window(RowNumber(), order_by=["waitlist_rank", "pk"]))
+        .annotate(position=_position())
         .order_by("waitlist_rank", "pk")
     )
 
 
 def with_waitlist_positions(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
-    """Annotate `position` (1-based place in the session's queue; null unless waitlisted)."""
-    ahead = (
-        Registration.objects.filter(
-            session_id=OuterRef("session_id"),
-            status=RegistrationStatus.WAITLISTED,
-            waitlist_rank__lt=OuterRef("waitlist_rank"),
-        )
-        .order_by()
-        .values("session_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return registrations.annotate(
-        position=Case(
-            When(
-                status=RegistrationStatus.WAITLISTED,
-                then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + Value(1),
-            ),
-            default=None,
-            output_field=IntegerField(),
-        )
-    )
+    """Annotate `position` (1-based place in the session's line; null unless waitlisted)."""
+    return registrations.annotate(position=_position())
 
 
 def registrations_of(user: User) -> QuerySet[Registration]:

@@ -3,8 +3,8 @@
 
 Views are thin: check the policy, validate the shape with a form, fetch through a visibility
 selector, call one service, then redirect with a message. A service's refusal (`DomainError`)
-becomes an error message on the page; the service's transaction has written nothing. Seats
-freed here are promoted after commit by the worker (the services queue that).
+becomes an error message on the page; the service's transaction has written nothing. A seat
+freed here goes to the head of the line in the same transaction (the services do that).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from attendance.forms import (
     BulkEnrolForm,
     CancelForm,
     CatalogFilterForm,
-    CoordinatorCancelForm,
     EnrolForm,
     WaitlistMoveForm,
 )
 from attendance.models import (
+    ACTIVE,
     CourseWaitlistEntry,
     CourseWaitlistStatus,
     Registration,
@@ -55,8 +55,8 @@ from attendance.selectors import (
     waitlist_for,
     with_waitlist_positions,
 )
-from attendance.services.messages import read_course_waitlist_token, read_offer_token
 from attendance.services.registration import (
+    RegistrationWindow,
     course_waitlist_join,
     course_waitlist_leave,
     offer_accept,
@@ -64,9 +64,11 @@ from attendance.services.registration import (
     registration_bulk_enrol,
     registration_cancel,
     registration_create,
+    registration_window,
     waitlist_move,
 )
 from attendance.services.seats import waitlist_position
+from attendance.tokens import read_course_waitlist_token, read_offer_token
 from scheduling.models import Course, DeliveryMode, Session, SessionStatus
 from scheduling.selectors import course_list_for, session_get_for, session_list_for
 from scheduling.views import SessionRow, session_rows
@@ -81,11 +83,7 @@ OFFER_LINK_MAX_AGE = dt.timedelta(days=30)
 OFFER_ACTIONS = ("accept", "decline")
 # What the one-click links in emails may do: answer an offer, or leave the waitlist.
 LINK_ACTIONS = (*OFFER_ACTIONS, "leave")
-OPEN_STATUSES = (
-    RegistrationStatus.CONFIRMED,
-    RegistrationStatus.OFFERED,
-    RegistrationStatus.WAITLISTED,
-)
+OPEN_STATUSES = ACTIVE
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -229,11 +227,7 @@ def session_registration_context(request: HttpRequest, session: Session) -> dict
     }
     if Role.LEARNER in held:
         mine = registration_of(user, session)
-        window = "open"
-        if session.registration_opens_at and now < session.registration_opens_at:
-            window = "not_yet"
-        elif session.registration_closes_at and now >= session.registration_closes_at:
-            window = "closed"
+        window = registration_window(session, now)
         course_entry = (
             course_waitlist_of(user).filter(course_id=session.course_id).first()
             if upcoming
@@ -242,10 +236,14 @@ def session_registration_context(request: HttpRequest, session: Session) -> dict
         context.update(
             {
                 "mine": mine,
-                "my_position": waitlist_position(mine) if mine else None,
+                "my_position": waitlist_position(
+                    session_id=session.pk, status=mine.status, rank=mine.waitlist_rank
+                )
+                if mine
+                else None,
                 "registration_window": window,
                 "can_register": upcoming
-                and window == "open"
+                and window == RegistrationWindow.OPEN
                 and mine is None
                 and can(user, "registration", "create"),
                 "my_course_entry": course_entry,
@@ -314,19 +312,14 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @policy_required("registration", "cancel")
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cancel a place: a learner their own (reason optional), a coordinator anyone's (reason
-    required). A freed seat goes to the waitlist after commit."""
+    """Cancel a place: a learner their own (reason optional), a coordinator anyone's (the
+    service requires a reason). A freed seat goes to the head of the line at once."""
     registration = _registration_for(request, pk, "registration", "cancel")
     own = registration.learner_id == request.user.pk
-    form = (CancelForm if own else CoordinatorCancelForm)(request.POST)
+    form = CancelForm(request.POST)
     default = reverse("scheduling:session-detail", args=[registration.session_id])
     if not form.is_valid():
-        messages.error(
-            request,
-            _("Give a reason for cancelling %(who)s's place.") % {"who": _who(registration.learner)}
-            if not own
-            else _first_error(form),
-        )
+        messages.error(request, _first_error(form))
         return _back(request, default)
     try:
         cancelled = registration_cancel(

@@ -10,7 +10,16 @@ from tms.admin import ViewOnlyMixin
 class OutboxMessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """The notification ledger, read-only (resending is a service: see the ledger page)."""
 
-    list_display = ["created_at", "to_email", "template", "rule", "status", "attempts", "sent_at"]
-    list_filter = ["status", "template", "rule"]
-    search_fields = ["to_email", "event_key", "subject", "last_error"]
+    list_display = [
+        "created_at",
+        "channel",
+        "address",
+        "template",
+        "rule",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["channel", "status", "template", "rule"]
+    search_fields = ["address", "event_key", "subject", "last_error"]
     date_hierarchy = "created_at"

@@ -17,6 +17,15 @@ from django.conf import settings
 PRODID = "-//TMS//Training Management System//EN"
 
 
+def block_uid(block_id: int, owner: str) -> str:
+    """The UID of one block in one person's calendar (`owner`: "r42" for registration 42).
+
+    Stable across updates (a later REQUEST with a higher SEQUENCE replaces the event); per
+    registration, so a learner who cancels and registers again gets fresh events rather than
+    cancelled ones. Invites and feeds use the same UIDs."""
+    return f"tms-block-{block_id}-{owner}@{settings.INVITE_UID_DOMAIN}"
+
+
 @dataclass(frozen=True)
 class InviteEvent:
     uid: str

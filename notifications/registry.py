@@ -21,6 +21,13 @@ class Rendered:
     context: dict[str, Any] = field(default_factory=dict)
     # (ics text, METHOD) for an invite; None for a plain message.
     calendar: tuple[str, str] | None = None
+    # The zone the recipient reads times in: templates render every time in it.
+    time_zone: str = "UTC"
+
+
+class Superseded(Exception):
+    """Raised by a builder when its message is no longer true at send time (a "waitlisted"
+    mail for a learner who has a seat by now): it is not sent, and the ledger says why."""
 
 
 Builder = Callable[[OutboxMessage], Rendered]

@@ -1,4 +1,4 @@
-"""The notification ledger: every message queued, sent, failed or bounced."""
+"""The notification ledger: every message queued, sent, failed, bounced or skipped."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def ledger(
     if template:
         messages = messages.filter(template=template)
     if search:
-        messages = messages.filter(to_email__icontains=search) | messages.filter(
+        messages = messages.filter(address__icontains=search) | messages.filter(
             event_key__icontains=search
         )
     return messages

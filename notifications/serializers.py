@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from notifications.models import MessageStatus, OutboxMessage
+from notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from tms.api import EnumField
 
 
 class MessageOutput(serializers.ModelSerializer):
-    """Who (recipient), what (template, subject, event), why (rule) and how it went."""
+    """Who (recipient; the channel and the address it goes to), what (template, subject,
+    event), why (rule) and how it went."""
 
     status = EnumField(MessageStatus.choices, enum_name="MessageStatus")
+    channel = EnumField(MessageChannel.choices, enum_name="MessageChannel")
     recipient = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     resend_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
@@ -20,7 +22,8 @@ class MessageOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "recipient",
-            "to_email",
+            "channel",
+            "address",
             "event_key",
             "template",
             "rule",
@@ -42,5 +45,5 @@ class LedgerQuery(serializers.Serializer):
         max_length=200,
         allow_blank=True,
         required=False,
-        help_text="Part of the recipient's email or the event.",
+        help_text="Part of the address (an email) or the event.",
     )

@@ -7,21 +7,20 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMultiAlternatives
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications import registry
-from notifications.models import MessageStatus, OutboxMessage
+from notifications import events, registry
+from notifications.models import MessageChannel, MessageStatus, OutboxMessage
+from notifications.transports import transport_for
+from tms.celery import enqueue_on_commit
 from tms.exceptions import InvalidTransition
 
 logger = logging.getLogger(__name__)
@@ -31,52 +30,64 @@ MAX_ATTEMPTS = 6
 # whether the mail left, so it is marked failed (visible in the ledger, resendable) rather
 # than sent twice.
 STALE_SENDING = dt.timedelta(minutes=10)
+DISPATCH_TASK = "notifications.tasks.dispatch_outbox"
 
 
 @dataclass(frozen=True)
 class MessageSpec:
-    """One message to queue: who, which event, which template, the facts to render."""
+    """One message to queue: where (channel, address), which event (notifications.events),
+    which template, why (the rule, for the ledger), and the facts to render at send time."""
 
-    to_email: str
+    address: str
     event_key: str
     template: str
     rule: str
-    context: dict[str, Any]
-    recipient: AbstractBaseUser | None = None
+    context: dict[str, Any] = field(default_factory=dict)
     recipient_id: int | None = None
+    channel: str = MessageChannel.EMAIL
 
 
-# The outbox row itself is written by the database function `notifications_enqueue`
-# (notifications/migrations/0002_enqueue_function.py), which seat-taking SQL calls too.
-ENQUEUE_SQL = "SELECT notifications_enqueue(%s, %s, %s, %s, %s::jsonb, %s, %s)"
+# Every outbox row is written by the database function `notifications_enqueue`
+# (notifications/sql/notifications_enqueue.sql), which seat-taking SQL calls too. One
+# statement for the whole batch; it counts the rows written.
+ENQUEUE_SQL = """
+SELECT count(*) FILTER (WHERE notifications_enqueue(
+           m.channel, m.recipient, m.address, m.event_key, m.template, m.context, m.rule,
+           %s::timestamptz))
+  FROM jsonb_to_recordset(%s::jsonb) AS m(
+           channel text, recipient bigint, address text, event_key text, template text,
+           context jsonb, rule text)
+"""
 
 
 def messages_enqueue(specs: Iterable[MessageSpec], *, now: dt.datetime | None = None) -> int:
-    """Write outbox rows in the current transaction; duplicates of (recipient, event) vanish.
+    """Write outbox rows in the current transaction; returns how many were written (a second
+    message for the same channel, address and event vanishes; so does one with no address).
 
-    After commit, a worker is kicked to deliver them (a periodic sweep delivers them anyway, so
-    a broker outage only delays mail). Plain SQL: this runs inside every registration.
-    """
+    After commit, a worker is kicked to deliver them (a periodic sweep delivers them anyway,
+    so a broker outage only delays mail)."""
     now = now or timezone.now()
     rows = [
-        (
-            spec.recipient.pk if spec.recipient is not None else spec.recipient_id,
-            spec.to_email,
-            spec.event_key,
-            spec.template,
-            json.dumps(spec.context, cls=DjangoJSONEncoder),
-            spec.rule,
-            now,
-        )
+        {
+            "channel": spec.channel,
+            "recipient": spec.recipient_id,
+            "address": spec.address,
+            "event_key": spec.event_key,
+            "template": spec.template,
+            "context": spec.context,
+            "rule": spec.rule,
+        }
         for spec in specs
-        if spec.to_email
+        if spec.address
     ]
     if not rows:
         return 0
     with connection.cursor() as cursor:
-        cursor.executemany(ENQUEUE_SQL, rows)
-    kick_dispatcher_on_commit()
-    return len(rows)
+        cursor.execute(ENQUEUE_SQL, [now, json.dumps(rows, cls=DjangoJSONEncoder)])
+        written = int(cursor.fetchone()[0])
+    if written:
+        kick_dispatcher_on_commit()
+    return written
 
 
 # One kick per process per interval is enough: the dispatcher sends every due row it finds,
@@ -86,15 +97,13 @@ _last_kick = 0.0
 
 
 def kick_dispatcher_on_commit() -> None:
-    from notifications.tasks import dispatch_outbox
-    from tms.celery import enqueue_safely
-
+    """After commit, ask a worker to deliver the outbox now (at most once per interval)."""
     global _last_kick
     moment = time.monotonic()
     if moment - _last_kick < settings.OUTBOX_KICK_INTERVAL_SECONDS:
         return
     _last_kick = moment
-    transaction.on_commit(lambda: enqueue_safely(dispatch_outbox))
+    enqueue_on_commit(DISPATCH_TASK)
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -124,8 +133,12 @@ def message_send(*, message_id: int, now: dt.datetime | None = None) -> str:
         return message.status  # someone else's, or already done
     try:
         rendered = registry.build(message)
-        email = _email_for(message, rendered)
-        email.send(fail_silently=False)
+        transport_for(message.channel).deliver(message, rendered)
+    except registry.Superseded as reason:
+        OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.SKIPPED, last_error=str(reason)[:2000], updated_at=now
+        )
+        return MessageStatus.SKIPPED
     except Exception as error:  # SMTP refusals, network errors, template bugs alike
         logger.warning("Sending message %s failed: %s", message.pk, error)
         retry = message.attempts < MAX_ATTEMPTS
@@ -144,28 +157,6 @@ def message_send(*, message_id: int, now: dt.datetime | None = None) -> str:
         updated_at=now,
     )
     return MessageStatus.SENT
-
-
-def _email_for(message: OutboxMessage, rendered: registry.Rendered) -> EmailMultiAlternatives:
-    context = {**rendered.context, "subject": rendered.subject, "message": message}
-    base = f"notifications/email/{message.template}"
-    text = render_to_string(f"{base}.txt", context)
-    html = render_to_string(f"{base}.html", context)
-    email = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email],
-        headers={"X-TMS-Event": message.event_key},
-    )
-    email.attach_alternative(html, "text/html")
-    if rendered.calendar is not None:
-        ics, method = rendered.calendar
-        # The invite as an alternative part whose method matches the iCalendar METHOD, so
-        # mail clients show accept/decline; also attached as a file for the others.
-        email.attach_alternative(ics, f"text/calendar; method={method}; charset=utf-8")
-        email.attach("invite.ics", ics, f"application/ics; method={method}")
-    return email
 
 
 def outbox_dispatch(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
@@ -196,11 +187,16 @@ def message_resend(*, message_id: int, now: dt.datetime | None = None) -> Outbox
         original = OutboxMessage.objects.select_for_update().get(pk=message_id)
         if original.status in (MessageStatus.QUEUED, MessageStatus.SENDING):
             raise InvalidTransition(_("This message has not been sent yet."))
+        if original.status == MessageStatus.SKIPPED:
+            raise InvalidTransition(
+                _("This message was not sent because it was no longer true; nothing to resend.")
+            )
         copies = original.resends.count() + 1
         copy = OutboxMessage.objects.create(
+            channel=original.channel,
             recipient=original.recipient,
-            to_email=original.to_email,
-            event_key=f"{original.event_key}#resend{copies}",
+            address=original.address,
+            event_key=events.resend(original.event_key, copies),
             template=original.template,
             rule=_("resent by a coordinator"),
             context=original.context,

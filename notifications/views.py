@@ -87,7 +87,7 @@ def message_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("The message to %(email)s is queued again (message #%(pk)s).")
-            % {"email": copy.to_email, "pk": copy.pk},
+            % {"email": copy.address, "pk": copy.pk},
         )
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(

@@ -24,6 +24,18 @@ def at(day: str, clock: str, zone: zoneinfo.ZoneInfo = PARIS) -> dt.datetime:
     return dt.datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=zone)
 
 
+def position_of(registration: Any) -> int | None:
+    """A registration's place in its session's line, as learners are told it."""
+    from attendance.services.seats import waitlist_position
+
+    registration.refresh_from_db()
+    return waitlist_position(
+        session_id=registration.session_id,
+        status=registration.status,
+        rank=registration.waitlist_rank,
+    )
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW

@@ -40,8 +40,17 @@ def enqueue_safely(task: Any, *args: Any, **kwargs: Any) -> bool:
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
     except Exception as error:  # kombu raises several types for an unreachable broker
-        logger.warning(
-            "Could not queue %s (%s); the periodic sweep will pick it up.", task.name, error
-        )
+        name = getattr(task, "name", None) or getattr(task, "task", task)
+        logger.warning("Could not queue %s (%s); the periodic sweep will pick it up.", name, error)
         return False
     return True
+
+
+def enqueue_on_commit(task_name: str, *args: Any) -> None:
+    """After the current transaction commits, queue the task named `task_name` (safely).
+
+    Services queue work by name through this helper, so that no service imports a task
+    module: tasks import services, never the other way round."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: enqueue_safely(app.signature(task_name), *args))

@@ -212,11 +212,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 # At most one "deliver the outbox" kick per process per interval (the beat sweep runs every
 # 10 s regardless). Tests kick every time so that each on-commit hook can be observed.
 OUTBOX_KICK_INTERVAL_SECONDS = 0.0 if TESTING else 1.0
-# Switched off only by the negative-control concurrency test, to prove that test can fail.
-ATTENDANCE_SEAT_LOCK = True
-# Seconds the seat-taking function waits between counting seats and writing (test-only: the
-# concurrency tests widen the race window with it). Always 0 outside tests.
-ATTENDANCE_SEAT_RACE_DELAY = 0.0
 try:
     REMINDER_OFFSETS_HOURS = sorted(
         {int(h) for h in os.environ.get("REMINDER_OFFSETS_HOURS", "24,1").split(",") if h.strip()},

@@ -1,16 +1,19 @@
-"""Waitlist promotion and offer expiry: idempotent, re-derived from database state.
+"""Serving the line: promotion into free seats, and offer expiry.
 
-`waitlist_promote` may run any number of times, concurrently: it locks the session row, counts
-free seats in SQL, and walks the queue (priority by rank, then pk), re-checking per entry. The
-same task delivered twice finds no free seat the second time.
+A freed seat goes to the head of the line (`attendance_queue`: the session's waitlist and the
+course's any-date waitlist, in the order learners joined) in the transaction that frees it:
+`registration_cancel`, `offer_decline` and `offers_expire` call `waitlist_promote_locked`
+with the session locked. The periodic sweep calls `waitlist_promote` wherever seats are free
+and someone waits (after a capacity rise, a room change), so nothing depends on a worker for
+order. Idempotent: a second run finds no free seat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -22,125 +25,134 @@ from attendance.models import (
     RegistrationSource,
     RegistrationStatus,
 )
-from attendance.services import messages
-from attendance.services.registration import (
-    release_course_entry,
-    withdraw_other_course_places,
-)
+from attendance.services import notices
+from attendance.services.notices import DoorCall
 from attendance.services.seats import (
-    clashing_block_id,
+    SeatRequest,
+    free_seats,
     lock_session_for_seats,
-    seat_limit,
-    seats_taken,
+    queue_of,
+    take_seat,
 )
 from scheduling.models import Session, SessionStatus, WaitlistPolicy
 
 # An offer shorter than this is pointless: the seat then stays free.
 MIN_OFFER_WINDOW = dt.timedelta(minutes=30)
+# How far past the free seats to look when the first in line cannot take one (a clash).
+LOOK_AHEAD = 50
 
 
-@dataclass(order=True)
-class _Candidate:
-    rank: int
-    pk: int
-    registration: Registration | None = field(default=None, compare=False)
-    entry: CourseWaitlistEntry | None = field(default=None, compare=False)
+def promotion_deadline(session: Session, now: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    """Whether the line may be served now, and until when an offered seat is held (None: the
+    session confirms the next learner). No promotion once the session has started or within
+    its promotion cut-off; an offer's window ends at the cut-off at the latest, and if less
+    than MIN_OFFER_WINDOW remains the seat stays free."""
+    if session.status != SessionStatus.SCHEDULED or session.starts_at is None:
+        return False, None
+    cutoff = session.starts_at - dt.timedelta(hours=session.promotion_cutoff_hours)
+    if now >= cutoff:
+        return False, None
+    if session.waitlist_policy != WaitlistPolicy.OFFER:
+        return True, None
+    deadline = min(now + dt.timedelta(hours=session.offer_hours), cutoff)
+    return deadline - now >= MIN_OFFER_WINDOW, deadline
 
 
-def _candidates(session: Session, limit: int) -> list[_Candidate]:
-    """The session's queue and the course's any-date queue, merged in arrival order."""
-    queued = (
-        Registration.objects.filter(session_id=session.pk, status=RegistrationStatus.WAITLISTED)
-        .select_related("learner")
-        .order_by("waitlist_rank", "pk")[:limit]
-    )
-    # Any-date learners with no open or past offer in this session already.
-    known = Registration.objects.filter(session_id=session.pk, learner_id=OuterRef("learner_id"))
-    any_date = (
-        CourseWaitlistEntry.objects.filter(
-            course_id=session.course_id, status=CourseWaitlistStatus.WAITING
+def waitlist_promote_locked(session: Session, *, now: dt.datetime) -> list[int]:
+    """Fill the session's free seats from the head of its line, in order, each through the
+    seat door (confirmed, or offered by the session's policy); learners who now hold a
+    clashing seat elsewhere keep their place and are passed over. The caller holds the
+    session lock (`lock_session_for_seats`). Returns the promoted registrations' ids."""
+    may_promote, offer_until = promotion_deadline(session, now)
+    if not may_promote:
+        return []
+    free = free_seats(session.pk)
+    promoted: list[int] = []
+    if free <= 0:
+        return promoted
+    messages = notices.door_messages(DoorCall.PROMOTE)
+    line = queue_of(session.pk, limit=free + LOOK_AHEAD)
+    learners = get_user_model().objects.in_bulk([waiting.learner_id for waiting in line])
+    for waiting in line:
+        learner: Any = learners[waiting.learner_id]
+        seat = take_seat(
+            SeatRequest(
+                session_id=session.pk,
+                learner_id=waiting.learner_id,
+                learner_email=learner.email,
+                messages_json=messages,
+                now=now,
+                registration_id=waiting.registration_id,
+                entry_id=waiting.entry_id,
+                offer_until=offer_until,
+                source=RegistrationSource.COURSE_WAITLIST,
+            )
         )
-        .filter(~Exists(known))
-        .select_related("learner")
-        .order_by("waitlist_rank", "pk")[:limit]
-    )
-    own = [_Candidate(r.waitlist_rank or 0, r.pk, registration=r) for r in queued]
-    course = [_Candidate(e.waitlist_rank, -e.pk, entry=e) for e in any_date]
-    return list(heapq.merge(own, course))
-
-
-def waitlist_promote(*, session_id: int, now: dt.datetime | None = None) -> list[Registration]:
-    """Fill free seats from the waitlist (auto-confirm or offer, by the session's policy).
-
-    No promotion once the session has started or within its promotion cut-off; an offer's
-    window shrinks to end at the cut-off, and if less than MIN_OFFER_WINDOW remains the seat
-    stays free. Learners who now have a clashing seat elsewhere are skipped.
-    """
-    now = now or timezone.now()
-    promoted: list[Registration] = []
-    with transaction.atomic(durable=True):
-        session = lock_session_for_seats(session_id)
-        if session.status != SessionStatus.SCHEDULED or session.starts_at is None:
-            return []
-        cutoff = session.starts_at - dt.timedelta(hours=session.promotion_cutoff_hours)
-        if now >= cutoff:
-            return []
-        free = seat_limit(session.pk) - seats_taken(session.pk)
-        if free <= 0:
-            return []
-        offering = session.waitlist_policy == WaitlistPolicy.OFFER
-        deadline = min(now + dt.timedelta(hours=session.offer_hours), cutoff)
-        if offering and deadline - now < MIN_OFFER_WINDOW:
-            return []
-        for candidate in _candidates(session, limit=free + 50):
-            if free == 0:
-                break
-            learner = (candidate.registration or candidate.entry).learner  # type: ignore[union-attr]
-            if clashing_block_id(learner.pk, session.pk) is not None:
-                continue
-            registration = _promote_one(session, candidate, offering, deadline, now)
-            promoted.append(registration)
-            free -= 1
+        if seat.outcome == "full":
+            break
+        if not seat.written:
+            continue  # a clash elsewhere: the next in line
+        assert seat.registration_id is not None  # noqa: S101 - written
+        _after_promotion(seat.registration_id, waiting.entry_id, seat.status, now)
+        promoted.append(seat.registration_id)
     return promoted
 
 
-def _promote_one(
-    session: Session,
-    candidate: _Candidate,
-    offering: bool,
-    deadline: dt.datetime,
-    now: dt.datetime,
-) -> Registration:
-    """Confirm or offer one queued learner (session lock held)."""
-    registration = candidate.registration
-    if registration is None:
-        entry = candidate.entry
-        assert entry is not None  # noqa: S101 - one of the two is always set
-        registration = Registration(
-            session=session,
-            learner=entry.learner,
-            source=RegistrationSource.COURSE_WAITLIST,
-            course_entry=entry,
+def _after_promotion(
+    registration_id: int, entry_id: int | None, status: str | None, now: dt.datetime
+) -> None:
+    """An any-date learner offered a seat: their course entry is "offered"; confirmed: it is
+    fulfilled and their other places in the course's lines are withdrawn."""
+    if entry_id is not None and status == RegistrationStatus.OFFERED:
+        CourseWaitlistEntry.objects.filter(pk=entry_id).update(
+            status=CourseWaitlistStatus.OFFERED, updated_at=now
         )
-        entry.status = CourseWaitlistStatus.OFFERED
-        entry.save(update_fields=["status", "updated_at"])
-    registration.session = session
-    if offering:
-        registration.status = RegistrationStatus.OFFERED
-        registration.offer_expires_at = deadline
-    else:
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-        registration.invite_version = session.schedule_version
-    registration.save()
-    if not offering:
+    if status == RegistrationStatus.CONFIRMED:
+        registration = Registration.objects.select_related("session").get(pk=registration_id)
         withdraw_other_course_places(registration, now=now)
-    messages.queue_promotion(registration, now=now)
-    return registration
+
+
+def waitlist_promote(*, session_id: int, now: dt.datetime | None = None) -> list[int]:
+    """Lock the session and serve its line (the sweep's and the task's entry point)."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        session = lock_session_for_seats(session_id)
+        return waitlist_promote_locked(session, now=now)
+
+
+def release_course_entry(registration: Registration, *, now: dt.datetime) -> None:
+    """An any-date learner's offer ended without a seat (declined, expired, cancelled): their
+    place on the course's waitlist is theirs again. Only an entry still "offered" goes back:
+    one the learner left, or that a confirmed seat fulfilled, stays as it is."""
+    if registration.course_entry_id is None:
+        return
+    CourseWaitlistEntry.objects.filter(
+        pk=registration.course_entry_id, status=CourseWaitlistStatus.OFFERED
+    ).update(status=CourseWaitlistStatus.WAITING, updated_at=now)
+
+
+def withdraw_other_course_places(registration: Registration, *, now: dt.datetime) -> None:
+    """After an any-date learner gets a seat: close their course entry and other waitlists."""
+    if registration.course_entry_id is None:
+        return
+    CourseWaitlistEntry.objects.filter(pk=registration.course_entry_id).update(
+        status=CourseWaitlistStatus.FULFILLED, updated_at=now
+    )
+    # Waitlisted places do not hold seats: withdrawing them frees nothing and needs no lock.
+    Registration.objects.filter(
+        learner_id=registration.learner_id,
+        session__course_id=registration.session.course_id,
+        status=RegistrationStatus.WAITLISTED,
+    ).exclude(pk=registration.pk).update(
+        status=RegistrationStatus.CANCELLED,
+        cancelled_at=now,
+        cancellation_reason="Got a seat in another session of this course",
+        updated_at=now,
+    )
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> int:
-    """Expire offers past their deadline; each seat passes to the next learner."""
+    """Expire offers past their deadline; each seat passes to the next in line at once."""
     now = now or timezone.now()
     session_ids = list(
         Registration.objects.filter(status=RegistrationStatus.OFFERED, offer_expires_at__lte=now)
@@ -150,7 +162,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
     expired = 0
     for session_id in session_ids:
         with transaction.atomic(durable=True):
-            lock_session_for_seats(session_id)
+            session = lock_session_for_seats(session_id)
             due = list(
                 Registration.objects.filter(
                     session_id=session_id,
@@ -162,11 +174,12 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
                 registration.status = RegistrationStatus.CANCELLED
                 registration.cancelled_at = now
                 registration.cancellation_reason = "Offer expired"
+                registration.offer_expires_at = None
                 registration.save()
                 release_course_entry(registration, now=now)
-                messages.queue_offer_expired(registration, now=now)
+                notices.queue_offer_expired(registration, now=now)
             expired += len(due)
-        waitlist_promote(session_id=session_id, now=now)
+            waitlist_promote_locked(session, now=now)
     return expired
 
 
@@ -187,7 +200,7 @@ def sessions_needing_promotion(*, now: dt.datetime) -> list[int]:
 
 
 def waitlists_sweep(*, now: dt.datetime | None = None) -> int:
-    """The periodic safety net: promote wherever seats are free and someone waits."""
+    """The periodic safety net: serve the line wherever seats are free and someone waits."""
     now = now or timezone.now()
     return sum(
         len(waitlist_promote(session_id=pk, now=now)) for pk in sessions_needing_promotion(now=now)

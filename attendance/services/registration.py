@@ -1,8 +1,9 @@
 """Registering, cancelling, offers and the waitlist: every seat change goes through here.
 
-Every function that takes or frees a seat locks the session row first (`lock_session_for_seats`),
-counts seats in SQL, writes, and queues its messages in the same transaction. Promotion after a
-freed seat runs after commit (and in a periodic sweep).
+Seats are given only by the seat door (`attendance.services.seats.take_seat`). Freeing a seat
+locks the session row and hands the seat to the head of the line in the same transaction
+(`attendance.services.promotion.waitlist_promote_locked`), so the line is served first come,
+first served whether or not a worker is running.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import zoneinfo
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,7 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import (
+    ACTIVE,
     SEAT_HOLDING,
+    CompletionStatus,
     CourseWaitlistEntry,
     CourseWaitlistStatus,
     Registration,
@@ -30,8 +34,15 @@ from attendance.models import (
     RegistrationStatus,
     WaitlistMove,
 )
-from attendance.services import messages
+from attendance.services import notices
+from attendance.services.notices import DoorCall
+from attendance.services.promotion import (
+    release_course_entry,
+    waitlist_promote_locked,
+    withdraw_other_course_places,
+)
 from attendance.services.seats import (
+    SeatRequest,
     SeatTaken,
     SessionSnapshot,
     lock_session_for_seats,
@@ -54,14 +65,19 @@ from tms.exceptions import (
 )
 
 
-@dataclass
-class RegistrationOutcome:
-    registration: Registration
-    position: int | None = None
+class RegistrationWindow(StrEnum):
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
 
-    @property
-    def confirmed(self) -> bool:
-        return self.registration.status == RegistrationStatus.CONFIRMED
+
+def registration_window(session: Any, now: dt.datetime) -> RegistrationWindow:
+    """Where `now` falls in the session's self-service registration window."""
+    if session.registration_opens_at and now < session.registration_opens_at:
+        return RegistrationWindow.NOT_YET
+    if session.registration_closes_at and now >= session.registration_closes_at:
+        return RegistrationWindow.CLOSED
+    return RegistrationWindow.OPEN
 
 
 def _check_open(session: Any, zone: str, now: dt.datetime, *, by_coordinator: bool) -> None:
@@ -72,22 +88,24 @@ def _check_open(session: Any, zone: str, now: dt.datetime, *, by_coordinator: bo
         raise RegistrationClosed(_("This session has already started."))
     if by_coordinator:
         return  # coordinators may enrol outside the self-service window
-    if session.registration_opens_at and now < session.registration_opens_at:
+    window = registration_window(session, now)
+    if window == RegistrationWindow.NOT_YET:
         opens = session.registration_opens_at.astimezone(zoneinfo.ZoneInfo(zone))
         raise RegistrationClosed(
             _("Registration opens on %s.") % opens.strftime("%a %d %b %Y, %H:%M %Z")
         )
-    if session.registration_closes_at and now >= session.registration_closes_at:
+    if window == RegistrationWindow.CLOSED:
         raise RegistrationClosed(_("Registration for this session has closed."))
 
 
 def _check_prerequisites(course: Course, learner_id: int) -> None:
-    """Completed earlier sessions of each prerequisite course count (LMS completions later)."""
+    """A prerequisite is met by a completion of one of its sessions, or by a seat held in a
+    session of it that has been completed."""
     required = list(course.prerequisites.all())
     done = set(
         Registration.objects.filter(learner_id=learner_id, session__course__in=required)
         .filter(
-            Q(status=RegistrationStatus.ATTENDED)
+            Q(completion__status=CompletionStatus.COMPLETED)
             | Q(status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.COMPLETED)
         )
         .values_list("session__course_id", flat=True)
@@ -102,6 +120,36 @@ def _check_prerequisites(course: Course, learner_id: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What registering gave: the registration as written (no half-filled model), the
+    session as read, and the place in the line when waitlisted."""
+
+    registration_id: int
+    status: str
+    source: str
+    position: int | None
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    offer_expires_at: dt.datetime | None
+    session: SessionSnapshot
+    learner: AbstractBaseUser
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == RegistrationStatus.CONFIRMED
+
+    def row(self) -> Registration:
+        """The registration as it is in the database now (one query)."""
+        return Registration.objects.select_related("session__course", "learner").get(
+            pk=self.registration_id
+        )
+
+
+# Reads of a session that changed before its seat could be taken, before giving up.
+SNAPSHOT_ATTEMPTS = 3
+
+
 def registration_create(
     *,
     session_id: int,
@@ -110,28 +158,28 @@ def registration_create(
     source: str = RegistrationSource.SELF,
     viewer: AbstractBaseUser | None = None,
     now: dt.datetime | None = None,
-) -> RegistrationOutcome:
-    """Take a seat, or a place on the waitlist when the session is full.
+) -> Registered:
+    """Take a seat, or a place at the end of the line when the session is full or others are
+    waiting for its free seats.
 
     One read of the session and the learner's standing in it, checked here (visible to
-    `viewer`, open, not a duplicate, prerequisites met). Then one call of the database function
-    `attendance_take_seat` locks the session row, makes sure the session is still as it was
-    read, checks the learner's clash with other seats under a learner lock, counts the seats,
-    and writes the registration and its outbox message, all in one transaction. "Full" is a
-    success (waitlisted at position N), not an error.
+    `viewer`, open, not a duplicate, prerequisites met); then one call of the seat door, which
+    locks the session, makes sure it is still as read, checks the learner's clash with their
+    other seats, counts, and writes the registration and its message. "Full" is a success
+    (waitlisted at position N), not an error. When the learner was queued behind others for a
+    free seat, promotion runs at once (a transaction of its own), serving the line in order.
     """
     now = now or timezone.now()
     for _attempt in range(SNAPSHOT_ATTEMPTS):
         snapshot = snapshot_for_registration(session_id, learner.pk, viewer=viewer)
         _check_open(snapshot, snapshot.time_zone, now, by_coordinator=enrolled_by is not None)
         _check_learner(snapshot, learner)
-        seat = _take_seat(snapshot, learner, enrolled_by, source, now)
-        if seat.outcome == "taken":
+        seat = _take_new_seat(snapshot, learner, enrolled_by, source, now)
+        if seat.written:
             kick_dispatcher_on_commit()
-            registration = _registration_from(seat, snapshot, learner, source, enrolled_by, now)
-            # Counted after commit, outside the session lock: the queue grows with a rush,
-            # and the answer ("you are number N") is the same a moment later, or better.
-            return RegistrationOutcome(registration, waitlist_position(registration))
+            if seat.outcome == "queued":
+                return _after_queueing(seat, snapshot, learner, source, now)
+            return _registered(seat, snapshot, learner, source, now)
         if seat.outcome == "clash":
             raise _clash(learner, seat.clashing_block_id)
         if seat.outcome == "missing":
@@ -140,74 +188,88 @@ def registration_create(
     raise Busy(_("This session is changing right now; please try again."))
 
 
-# Reads of a session that changed before its seat could be taken, before giving up.
-SNAPSHOT_ATTEMPTS = 3
-
-
-def _take_seat(
+def _take_new_seat(
     snapshot: SessionSnapshot,
     learner: AbstractBaseUser,
     enrolled_by: AbstractBaseUser | None,
     source: str,
     now: dt.datetime,
 ) -> SeatTaken:
-    """One statement, its own transaction; a savepoint when the caller has one open, so a
-    refusal by the database leaves the caller's transaction usable."""
+    """The door, for a newcomer: one statement, its own transaction; a savepoint when the
+    caller has one open, so a refusal by the database leaves the caller's transaction usable."""
     nested = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    request = SeatRequest(
+        session_id=snapshot.id,
+        learner_id=learner.pk,
+        learner_email=getattr(learner, "email", ""),
+        messages_json=notices.door_messages(DoorCall.REGISTER),
+        now=now,
+        snapshot=snapshot,
+        source=source,
+        enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
+    )
     try:
         with nested:
-            return take_seat(
-                snapshot,
-                learner_id=learner.pk,
-                learner_email=getattr(learner, "email", ""),
-                source=source,
-                enrolled_by_id=enrolled_by.pk if enrolled_by is not None else None,
-                messages_json=messages.registration_messages_json(),
-                now=now,
-            )
+            return take_seat(request)
     except IntegrityError as error:  # the same learner twice at once: the constraint refuses
         if "one_active_registration" not in str(error):
             raise
         raise AlreadyRegistered(_("Already registered for this session.")) from error
 
 
-def _registration_from(
+def _registered(
     seat: SeatTaken,
     snapshot: SessionSnapshot,
     learner: AbstractBaseUser,
     source: str,
-    enrolled_by: AbstractBaseUser | None,
     now: dt.datetime,
-) -> Registration:
-    """The written row as a model instance, without reading it back."""
-    session = Session(
-        pk=snapshot.id,
-        course_id=snapshot.course_id,
-        status=snapshot.status,
-        delivery_mode=snapshot.delivery_mode,
-        starts_at=snapshot.starts_at,
-        ends_at=snapshot.ends_at,
-        time_zone=snapshot.time_zone,
+) -> Registered:
+    assert seat.registration_id is not None  # noqa: S101 - a written seat has an id
+    assert seat.status is not None  # noqa: S101 - and a status
+    # Counted after commit, outside the session lock: the line grows with a rush, and the
+    # answer ("you are number N") is the same a moment later, or better.
+    position = waitlist_position(
+        session_id=snapshot.id, status=seat.status, rank=seat.waitlist_rank
     )
-    session.course = Course(
-        pk=snapshot.course_id, code=snapshot.course_code, title=snapshot.course_title
-    )
-    confirmed = seat.status == RegistrationStatus.CONFIRMED
-    registration = Registration(
-        pk=seat.registration_id,
-        session=session,
-        learner=learner,
+    return Registered(
+        registration_id=seat.registration_id,
         status=seat.status,
         source=source,
-        waitlist_rank=seat.waitlist_rank,
-        confirmed_at=now if confirmed else None,
-        enrolled_by=enrolled_by,
-        invite_version=seat.invite_version,
+        position=position,
         created_at=now,
-        updated_at=now,
+        confirmed_at=now if seat.status == RegistrationStatus.CONFIRMED else None,
+        offer_expires_at=None,
+        session=snapshot,
+        learner=learner,
     )
-    registration._state.adding = False
-    return registration
+
+
+def _after_queueing(
+    seat: SeatTaken,
+    snapshot: SessionSnapshot,
+    learner: AbstractBaseUser,
+    source: str,
+    now: dt.datetime,
+) -> Registered:
+    """The learner joined the line behind others while seats are free: serve the line now,
+    in order (the learner may be served too), then report where they stand."""
+    with transaction.atomic():
+        session = lock_session_for_seats(snapshot.id)
+        waitlist_promote_locked(session, now=now)
+    row = Registration.objects.get(pk=seat.registration_id)
+    return Registered(
+        registration_id=row.pk,
+        status=row.status,
+        source=source,
+        position=waitlist_position(
+            session_id=snapshot.id, status=row.status, rank=row.waitlist_rank
+        ),
+        created_at=row.created_at,
+        confirmed_at=row.confirmed_at,
+        offer_expires_at=row.offer_expires_at,
+        session=snapshot,
+        learner=learner,
+    )
 
 
 def _clash(learner: AbstractBaseUser, block_id: int | None) -> ScheduleClash:
@@ -303,7 +365,9 @@ def _registration_locked(registration_id: int) -> tuple[Session, Registration]:
         raise Registration.DoesNotExist
     session = lock_session_for_seats(session_id)
     # Read after taking the lock: every change to this session's registrations is serialised.
-    return session, Registration.objects.select_related("learner").get(pk=registration_id)
+    return session, Registration.objects.select_related("learner", "session__course").get(
+        pk=registration_id
+    )
 
 
 def registration_cancel(
@@ -313,15 +377,26 @@ def registration_cancel(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Registration:
-    """Cancel (learner or coordinator, with who and why); a freed seat goes to the waitlist
-    after commit. Late cancellations are allowed but marked."""
+    """Cancel a place, recording who and why: learners their own (the reason is optional),
+    anyone else only with a reason. A freed seat goes to the head of the line in the same
+    transaction. Late cancellations are allowed but marked."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session, registration = _registration_locked(registration_id)
-        if registration.status not in (*SEAT_HOLDING, RegistrationStatus.WAITLISTED):
+        if registration.status not in ACTIVE:
             raise InvalidTransition(
                 _("A %s registration cannot be cancelled.")
                 % registration.get_status_display().lower()
+            )
+        if (
+            cancelled_by is not None
+            and cancelled_by.pk != registration.learner_id
+            and not reason.strip()
+        ):
+            raise RuleViolation(
+                _("Give a reason for cancelling %(who)s's place.")
+                % {"who": _who(registration.learner)},
+                fields={"reason": [_("Required when cancelling someone else's place.")]},
             )
         freed = registration.status in SEAT_HOLDING
         if session.starts_at is not None and session.starts_at <= now:
@@ -339,42 +414,54 @@ def registration_cancel(
         registration.cancelled_by = cancelled_by
         registration.cancellation_reason = reason.strip()
         registration.late_cancellation = bool(freed and cutoff and now > cutoff)
+        registration.offer_expires_at = None
         registration.save()
         release_course_entry(registration, now=now)
-        messages.queue_cancellation(registration, send_calendar_cancel=was_confirmed, now=now)
+        notices.queue_cancellation(registration, send_calendar_cancel=was_confirmed, now=now)
         if freed:
-            messages.promote_after_commit(session.pk)
+            waitlist_promote_locked(session, now=now)
     return registration
+
+
+def _who(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
 
 
 def offer_accept(
     *, registration_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
 ) -> Registration:
-    """The learner takes the offered seat before its deadline; for an any-date waitlist, their
-    other waitlist places for the course are withdrawn."""
+    """The learner takes the offered seat before its deadline (through the seat door); for an
+    any-date learner, their other places in the course's lines are withdrawn."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        session, registration = _registration_locked(registration_id)
+        _session, registration = _registration_locked(registration_id)
         _own_offer(registration, learner)
-        if registration.offer_expires_at and registration.offer_expires_at <= now:
+        seat = take_seat(
+            SeatRequest(
+                session_id=registration.session_id,
+                learner_id=registration.learner_id,
+                learner_email=registration.learner.email,
+                messages_json=notices.door_messages(DoorCall.ACCEPT),
+                now=now,
+                registration_id=registration.pk,
+            )
+        )
+        if seat.outcome == "expired":
             raise InvalidTransition(_("This offer has expired."))
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.confirmed_at = now
-        registration.offer_expires_at = None
-        registration.invite_version = session.schedule_version
-        registration.save()
+        if not seat.written:
+            raise InvalidTransition(_("There is no open offer on this registration."))
+        registration.refresh_from_db()
         withdraw_other_course_places(registration, now=now)
-        messages.queue_registration_event(registration, position=None, now=now, accepted=True)
     return registration
 
 
 def offer_decline(
     *, registration_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
 ) -> Registration:
-    """ "Not interested": the seat passes to the next learner after commit."""
+    """ "Not interested": the seat passes to the next in line in the same transaction."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        _locked, registration = _registration_locked(registration_id)
+        session, registration = _registration_locked(registration_id)
         _own_offer(registration, learner)
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
@@ -383,7 +470,7 @@ def offer_decline(
         registration.offer_expires_at = None
         registration.save()
         release_course_entry(registration, now=now)
-        messages.promote_after_commit(registration.session_id)
+        waitlist_promote_locked(session, now=now)
     return registration
 
 
@@ -397,37 +484,6 @@ def _own_offer(registration: Registration, learner: AbstractBaseUser) -> None:
         )
 
 
-def release_course_entry(registration: Registration, *, now: dt.datetime) -> None:
-    """An any-date learner's offer ended without a seat (declined, expired, cancelled): their
-    place on the course's waitlist is theirs again. Only an entry still "offered" goes back:
-    one the learner left, or that a confirmed seat fulfilled, stays as it is."""
-    if registration.course_entry_id is None:
-        return
-    CourseWaitlistEntry.objects.filter(
-        pk=registration.course_entry_id, status=CourseWaitlistStatus.OFFERED
-    ).update(status=CourseWaitlistStatus.WAITING, updated_at=now)
-
-
-def withdraw_other_course_places(registration: Registration, *, now: dt.datetime) -> None:
-    """After an any-date learner gets a seat: close their course entry and other waitlists."""
-    if registration.course_entry_id is None:
-        return
-    CourseWaitlistEntry.objects.filter(pk=registration.course_entry_id).update(
-        status=CourseWaitlistStatus.FULFILLED, updated_at=now
-    )
-    # Waitlisted places do not hold seats: withdrawing them frees nothing and needs no lock.
-    Registration.objects.filter(
-        learner_id=registration.learner_id,
-        session__course_id=registration.session.course_id,
-        status=RegistrationStatus.WAITLISTED,
-    ).exclude(pk=registration.pk).update(
-        status=RegistrationStatus.CANCELLED,
-        cancelled_at=now,
-        cancellation_reason=_("Got a seat in another session of this course"),
-        updated_at=now,
-    )
-
-
 def waitlist_move(
     *,
     registration_id: int,
@@ -436,7 +492,7 @@ def waitlist_move(
     reason: str,
     now: dt.datetime | None = None,
 ) -> Registration:
-    """A coordinator moves a learner up or down the waitlist; the reason is kept."""
+    """A coordinator moves a learner up or down the session's waitlist; the reason is kept."""
     now = now or timezone.now()
     if not reason.strip():
         raise RuleViolation(
@@ -498,7 +554,7 @@ def course_waitlist_join(
             raise AlreadyRegistered(
                 _("You are already on the waitlist for this course.")
             ) from error
-        messages.queue_course_waitlist_joined(entry, now=now)
+        notices.queue_course_waitlist_joined(entry, now=now)
     return entry
 
 
@@ -521,7 +577,8 @@ def course_waitlist_leave(
 
 __all__ = [
     "BulkOutcome",
-    "RegistrationOutcome",
+    "Registered",
+    "RegistrationWindow",
     "course_waitlist_join",
     "course_waitlist_leave",
     "offer_accept",
@@ -529,6 +586,6 @@ __all__ = [
     "registration_bulk_enrol",
     "registration_cancel",
     "registration_create",
+    "registration_window",
     "waitlist_move",
-    "waitlist_position",
 ]

@@ -1,5 +1,6 @@
 """Periodic sweeps that derive messages from the database: reminders, invite updates after a
-reschedule, follow-ups of cancelled sessions, low-enrolment alerts.
+reschedule, low-enrolment alerts. (A cancelled session's learners are told by the database in
+the cancelling transaction: attendance/sql/attendance_session_cancelled.sql.)
 
 Each sweep is idempotent: the outbox's unique (recipient, event) key turns a repeated sweep into
 no new rows.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,11 +18,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
-from attendance.services.messages import _link, recipient_zone, session_facts
-from attendance.services.registration import release_course_entry
-from notifications.models import OutboxMessage
-from notifications.registry import Rendered, register
+from attendance.models import Registration, RegistrationStatus
+from notifications import events
+from notifications.models import MessageChannel, OutboxMessage
 from notifications.services import MessageSpec, messages_enqueue
 from scheduling.models import (
     BlockStatus,
@@ -77,9 +75,9 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None) -> int:
         for registration in learners:
             specs.append(
                 MessageSpec(
-                    to_email=registration.learner.email,
-                    recipient=registration.learner,
-                    event_key=f"reminder:{block.pk}:{offset}h:{registration.learner_id}",
+                    address=registration.learner.email,
+                    recipient_id=registration.learner_id,
+                    event_key=events.reminder(block.pk, offset, registration.learner_id),
                     template="reminder",
                     rule=_("reminder %d h before") % offset,
                     context={"block_id": block.pk, "hours": offset, "role": "learner"},
@@ -92,9 +90,9 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None) -> int:
             user = assignment.instructor.user
             specs.append(
                 MessageSpec(
-                    to_email=user.email,
-                    recipient=user,
-                    event_key=f"reminder:{block.pk}:{offset}h:{user.pk}",
+                    address=user.email,
+                    recipient_id=user.pk,
+                    event_key=events.reminder(block.pk, offset, user.pk),
                     template="reminder",
                     rule=_("reminder %d h before") % offset,
                     context={"block_id": block.pk, "hours": offset, "role": "instructor"},
@@ -103,68 +101,25 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None) -> int:
     if not specs:
         return 0
     known = set(
-        OutboxMessage.objects.filter(event_key__in=[s.event_key for s in specs]).values_list(
-            "to_email", "event_key"
-        )
+        OutboxMessage.objects.filter(
+            channel=MessageChannel.EMAIL, event_key__in=[s.event_key for s in specs]
+        ).values_list("address", "event_key")
     )
-    fresh = [s for s in specs if (s.to_email, s.event_key) not in known]
+    fresh = [s for s in specs if (s.address, s.event_key) not in known]
     with transaction.atomic():
         return messages_enqueue(fresh, now=now)
 
 
-def build_reminder(message: Any) -> Rendered:
-    block = SessionBlock.objects.select_related("session__course", "room__site").get(
-        pk=message.context["block_id"]
-    )
-    session = block.session
-    recipient = message.recipient
-    zone = recipient_zone(recipient, session.time_zone)
-    is_teacher = message.context.get("role") == "instructor"
-    confirmed = (
-        is_teacher
-        or Registration.objects.filter(
-            session=session, learner=recipient, status=RegistrationStatus.CONFIRMED
-        ).exists()
-    )
-    facts = session_facts(session, zone=zone, show_join_link=confirmed)
-    local = zoneinfo.ZoneInfo(zone)
-    context = {
-        **facts,
-        "block": {
-            "starts": block.starts_at.astimezone(local),
-            "ends": block.ends_at.astimezone(local),
-            "room": block.room.name if block.room else "",
-            "site": block.room.site.name if block.room else "",
-            "address": block.room.site.address if block.room else "",
-        },
-        "hours": message.context["hours"],
-        "recipient": recipient,
-        "is_instructor": is_teacher,
-    }
-    subject = _("Reminder: %(code)s %(title)s starts %(when)s") % {
-        "code": session.course.code,
-        "title": session.course.title,
-        "when": block.starts_at.astimezone(local).strftime("%a %d %b %H:%M %Z"),
-    }
-    return Rendered(subject=subject, context=context)
-
-
 def invites_sync(*, now: dt.datetime | None = None, session_id: int | None = None) -> int:
-    """After a reschedule, send confirmed learners an updated invite (higher SEQUENCE); after
-    a session is cancelled, cancel their registrations and send METHOD:CANCEL."""
+    """After a reschedule, send confirmed learners an updated invite (higher SEQUENCE)."""
     now = now or timezone.now()
     stale = Registration.objects.filter(
         status=RegistrationStatus.CONFIRMED,
         session__status=SessionStatus.SCHEDULED,
         invite_version__lt=F("session__schedule_version"),
     ).select_related("learner", "session")
-    cancelled = Registration.objects.filter(
-        status__in=[*SEAT_HOLDING, RegistrationStatus.WAITLISTED],
-        session__status=SessionStatus.CANCELLED,
-    ).select_related("learner", "session")
     if session_id is not None:
         stale = stale.filter(session_id=session_id)
-        cancelled = cancelled.filter(session_id=session_id)
     count = 0
     for registration in stale:
         version = registration.session.schedule_version
@@ -176,44 +131,12 @@ def invites_sync(*, now: dt.datetime | None = None, session_id: int | None = Non
                 messages_enqueue(
                     [
                         MessageSpec(
-                            to_email=registration.learner.email,
-                            recipient=registration.learner,
-                            event_key=f"invite:{registration.pk}:v{version}",
+                            address=registration.learner.email,
+                            recipient_id=registration.learner_id,
+                            event_key=events.invite_update(registration.pk, version),
                             template="invite_update",
                             rule=_("session rescheduled"),
                             context={"registration_id": registration.pk, "version": version},
-                        )
-                    ],
-                    now=now,
-                )
-                count += 1
-    for registration in cancelled:
-        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
-        with transaction.atomic():
-            claimed = Registration.objects.filter(
-                pk=registration.pk, status=registration.status
-            ).update(
-                status=RegistrationStatus.CANCELLED,
-                cancelled_at=now,
-                cancellation_reason=_("Session cancelled: %s")
-                % registration.session.cancellation_reason,
-                updated_at=now,
-            )
-            if claimed:
-                release_course_entry(registration, now=now)
-                messages_enqueue(
-                    [
-                        MessageSpec(
-                            to_email=registration.learner.email,
-                            recipient=registration.learner,
-                            event_key=f"registration.cancelled:{registration.pk}",
-                            template="registration_cancelled",
-                            rule=_("session cancelled"),
-                            context={
-                                "registration_id": registration.pk,
-                                "calendar_cancel": was_confirmed,
-                                "session_cancelled": True,
-                            },
                         )
                     ],
                     now=now,
@@ -248,9 +171,9 @@ def low_enrolment_alerts(*, now: dt.datetime | None = None) -> int:
     )
     specs = [
         MessageSpec(
-            to_email=person.email,
-            recipient=person,
-            event_key=f"low_enrolment:{session.pk}",
+            address=person.email,
+            recipient_id=person.pk,
+            event_key=events.low_enrolment(session.pk),
             template="low_enrolment",
             rule=_("low enrolment %d days before") % settings.LOW_ENROLMENT_ALERT_DAYS,
             context={
@@ -264,28 +187,3 @@ def low_enrolment_alerts(*, now: dt.datetime | None = None) -> int:
     ]
     with transaction.atomic():
         return messages_enqueue(specs, now=now)
-
-
-def build_low_enrolment(message: Any) -> Rendered:
-    session = Session.objects.select_related("course").get(pk=message.context["session_id"])
-    zone = recipient_zone(message.recipient, session.time_zone)
-    facts = session_facts(session, zone=zone, show_join_link=False)
-    subject = _("Low enrolment: %(code)s on %(day)s (%(n)s of minimum %(m)s)") % {
-        "code": session.course.code,
-        "day": facts["blocks"][0]["starts"].strftime("%d %b") if facts["blocks"] else "?",
-        "n": message.context["confirmed"],
-        "m": message.context["minimum"],
-    }
-    return Rendered(
-        subject=subject,
-        context={
-            **facts,
-            **message.context,
-            "session_url": _link("scheduling:session-detail", session.pk),
-        },
-    )
-
-
-def register_builders() -> None:
-    register("reminder", build_reminder)
-    register("low_enrolment", build_low_enrolment)

@@ -1,9 +1,11 @@
-"""The one place seats are counted: lock the session row, count in SQL.
+"""The seat door, from Python: every seat and every place in the line is given by one database
+function, `attendance_take_seat` (attendance/sql/attendance_take_seat.sql).
 
-Two doors, one rule: registering takes its seat through the database function
-`attendance_take_seat` (one round trip in a sales rush); cancelling, offers and promotion lock
-the session with `lock_session_for_seats` and count with `seats_taken`. Both read the seat
-limit from `scheduling_seat_limit`.
+Registering, enrolling, bulk enrolment, promotion and accepting an offer all call `take_seat`;
+nothing else writes a seat-holding status. Freeing a seat (cancelling, declining, an expired
+offer) locks the session with `lock_session_for_seats` and hands the seat on in the same
+transaction (attendance.services.promotion). Free seats, the line and positions are each one
+SQL function, read here.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from attendance.models import SEAT_HOLDING, Registration, RegistrationStatus
+from attendance.models import RegistrationStatus
 from scheduling.models import Session
 from scheduling.selectors import VISIBLE_CONDITION, visibility_params
 from scheduling.services.booking import busy_on_lock_timeout, set_lock_timeout
@@ -28,28 +29,51 @@ BUSY = _("This session is very busy right now; please try again.")
 
 
 def lock_session_for_seats(session_id: int) -> Session:
-    """Lock the session row: every seat change of this session is serialised behind it. The
-    lock can be switched off only by a test setting, to prove the concurrency test catches
-    overselling. The seat limit is `seat_limit`, read after this."""
+    """Lock the session row: every seat change of this session is serialised behind it (the
+    seat door takes the same lock). Read free seats with `free_seats` after this."""
     set_lock_timeout()
-    sessions = Session.objects.select_related("course", "host_account")
-    if settings.ATTENDANCE_SEAT_LOCK:
-        sessions = sessions.select_for_update(of=("self",))
+    sessions = Session.objects.select_related("course", "host_account").select_for_update(
+        of=("self",), no_key=True
+    )
     with busy_on_lock_timeout(BUSY):
         return sessions.get(pk=session_id)
 
 
+def free_seats(session_id: int) -> int:
+    """`attendance_free_seats`: the seat limit less the seats held. With the session locked,
+    it stays true until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attendance_free_seats(%s)", [session_id])
+        return int(cursor.fetchone()[0])
+
+
 def seat_limit(session_id: int) -> int:
-    """`scheduling_seat_limit`, read in a statement of its own: after the session lock it sees
-    every change committed before the lock was granted."""
+    """`scheduling_seat_limit`: how many seats the session has (rooms and host account
+    included)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT scheduling_seat_limit(%s)", [session_id])
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
-def seats_taken(session_id: int) -> int:
-    """Confirmed and offered registrations hold seats (caller holds the session lock)."""
-    return Registration.objects.filter(session_id=session_id, status__in=SEAT_HOLDING).count()
+@dataclass(frozen=True)
+class InLine:
+    """Someone waiting for a seat: a waitlisted registration, or an any-date entry."""
+
+    rank: int
+    registration_id: int | None
+    entry_id: int | None
+    learner_id: int
+
+
+def queue_of(session_id: int, *, limit: int) -> list[InLine]:
+    """The first `limit` in the session's line (`attendance_queue`), first in line first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rank, registration_id, entry_id, learner_id FROM attendance_queue(%s) "
+            "ORDER BY rank LIMIT %s",
+            [session_id, limit],
+        )
+        return [InLine(*row) for row in cursor.fetchall()]
 
 
 def next_waitlist_rank() -> int:
@@ -58,39 +82,32 @@ def next_waitlist_rank() -> int:
         return int(cursor.fetchone()[0])
 
 
-def clashing_block_id(learner_id: int, session_id: int) -> int | None:
-    """A block of another session, overlapping this one, in which the learner holds a seat.
-
-    Locks the learner until the transaction ends (as seat taking does), so that two seats for
-    one learner in overlapping sessions cannot be given at once. Call it with the session lock
-    held: sessions first, then learners, everywhere.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT attendance_learner_clash(%s, %s)", [learner_id, session_id])
-        return cursor.fetchone()[0]
+QUEUE_PLACE = PreparedStatement(
+    "attendance_queue_place", "SELECT attendance_queue_position(%s::bigint, %s::bigint)"
+)
 
 
-def waitlist_position(registration: Registration) -> int | None:
-    """1-based place in the session's queue, derived from ranks (always contiguous)."""
-    if registration.status != RegistrationStatus.WAITLISTED or registration.waitlist_rank is None:
+def waitlist_position(*, session_id: int, status: str, rank: int | None) -> int | None:
+    """The 1-based place in the session's line (`attendance_queue_position`), for a
+    waitlisted registration; None otherwise."""
+    if status != RegistrationStatus.WAITLISTED or rank is None:
         return None
     with connection.cursor() as cursor:
-        QUEUE_PLACE.execute(cursor, [registration.session_id, registration.waitlist_rank])
+        QUEUE_PLACE.execute(cursor, [session_id, rank])
         return int(cursor.fetchone()[0])
 
 
-# --- The registration hot path: one read, then one call that takes the seat --------------------
-# A sales rush spends its time here. The read is plain SQL; the seat is taken by the database
-# function `attendance_take_seat` (attendance/migrations/0002_seat_functions.py), which locks,
-# checks, counts and writes in one round trip, so the session lock is never held across a
-# round trip to Python.
+# --- The registration hot path: one read, then the door ----------------------------------------
+# A sales rush spends its time here: one prepared read, then one call of the door, which locks,
+# checks, counts and writes in one round trip (the session lock is never held across a round
+# trip to Python).
 
 PRE_CHECK_SQL = """
 SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at, s.time_zone,
        s.course_id, c.active, c.code, c.title, s.delivery_mode, s.ends_at,
        EXISTS (SELECT 1 FROM scheduling_course_prerequisites p WHERE p.from_course_id = c.id),
        (SELECT r.status FROM attendance_registration r
-         WHERE r.session_id = s.id AND r.learner_id = %(learner)s AND r.status <> 'cancelled'
+         WHERE r.session_id = s.id AND r.learner_id = %(learner)s AND r.status <> %(cancelled)s
          LIMIT 1),
        {visible}
   FROM scheduling_session s JOIN scheduling_course c ON c.id = s.course_id
@@ -100,18 +117,14 @@ SELECT s.status, s.starts_at, s.registration_opens_at, s.registration_closes_at,
 TAKE_SEAT_SQL = """
 SELECT outcome, registration_id, seat_status, rank, version, clash_block
   FROM attendance_take_seat(
-      %(session)s, %(learner)s, %(email)s, %(source)s, %(enrolled_by)s, %(now)s,
-      %(status)s, %(starts)s, %(opens)s, %(closes)s, %(messages)s, %(lock)s, %(race_delay)s)
+      %(session)s, %(learner)s, %(registration)s, %(entry)s, %(offer_until)s, %(source)s,
+      %(enrolled_by)s, %(email)s, %(now)s, %(status)s, %(starts)s, %(opens)s, %(closes)s,
+      %(messages)s)
 """
 # Prepared once per database connection (tms.db): parsing and planning these cost more than
 # running them.
 PRE_CHECK = PreparedStatement("attendance_pre_check", PRE_CHECK_SQL)
 TAKE_SEAT = PreparedStatement("attendance_take_seat", TAKE_SEAT_SQL)
-QUEUE_PLACE = PreparedStatement(
-    "attendance_queue_place",
-    "SELECT count(*) FROM attendance_registration WHERE session_id = %s::bigint "
-    "AND status = 'waitlisted' AND waitlist_rank <= %s::bigint",
-)
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,12 @@ def snapshot_for_registration(
 ) -> SessionSnapshot:
     """The session and this learner's standing in it, in one statement (no lock). A session
     the viewer may not see does not exist for them (None: no visibility check)."""
-    params = {"session": session_id, "learner": learner_id, **visibility_params(viewer)}
+    params = {
+        "session": session_id,
+        "learner": learner_id,
+        "cancelled": RegistrationStatus.CANCELLED.value,
+        **visibility_params(viewer),
+    }
     with connection.cursor() as cursor:
         PRE_CHECK.execute(cursor, params)
         row = cursor.fetchone()
@@ -154,8 +172,28 @@ def snapshot_for_registration(
 
 
 @dataclass(frozen=True)
+class SeatRequest:
+    """What the door is asked (see the SQL file): a newcomer (`snapshot` given), a promotion
+    (`registration_id` of a waitlisted one, or `entry_id`), or accepting an offer
+    (`registration_id` of an offered one)."""
+
+    session_id: int
+    learner_id: int
+    learner_email: str
+    messages_json: str
+    now: dt.datetime
+    snapshot: SessionSnapshot | None = None
+    registration_id: int | None = None
+    entry_id: int | None = None
+    offer_until: dt.datetime | None = None
+    source: str = ""
+    enrolled_by_id: int | None = None
+
+
+@dataclass(frozen=True)
 class SeatTaken:
-    """What `attendance_take_seat` answered: `outcome` is taken, changed, clash or missing."""
+    """What the door answered: `outcome` is taken, queued, full, clash, changed, gone,
+    expired or missing (see attendance_take_seat.sql)."""
 
     outcome: str
     registration_id: int | None = None
@@ -164,38 +202,32 @@ class SeatTaken:
     invite_version: int | None = None
     clashing_block_id: int | None = None
 
+    @property
+    def written(self) -> bool:
+        return self.outcome in {"taken", "queued"}
 
-def take_seat(
-    snapshot: SessionSnapshot,
-    *,
-    learner_id: int,
-    learner_email: str,
-    source: str,
-    enrolled_by_id: int | None,
-    messages_json: str,
-    now: dt.datetime,
-) -> SeatTaken:
-    """Lock the session, confirm the seat if one is free or queue the learner, and write the
-    outbox message: one statement, its own transaction unless the caller has one open.
 
-    Nothing is written ("changed") if the session's status, start or registration window no
-    longer match `snapshot`, which the caller validated. `messages_json` names the events,
-    templates and rules of both outcomes (attendance.services.messages).
-    """
+def take_seat(request: SeatRequest) -> SeatTaken:
+    """Ask the door: one statement, in the caller's transaction (its own if none is open).
+
+    Lock timeouts become Busy; a second active registration of the same learner is refused by
+    the database's unique constraint (IntegrityError, for the caller to name)."""
+    snapshot = request.snapshot
     params = {
-        "session": snapshot.id,
-        "learner": learner_id,
-        "email": learner_email or "",
-        "source": source,
-        "enrolled_by": enrolled_by_id,
-        "now": now,
-        "status": snapshot.status,
-        "starts": snapshot.starts_at,
-        "opens": snapshot.registration_opens_at,
-        "closes": snapshot.registration_closes_at,
-        "messages": messages_json,
-        "lock": settings.ATTENDANCE_SEAT_LOCK,
-        "race_delay": settings.ATTENDANCE_SEAT_RACE_DELAY,
+        "session": request.session_id,
+        "learner": request.learner_id,
+        "registration": request.registration_id,
+        "entry": request.entry_id,
+        "offer_until": request.offer_until,
+        "source": request.source,
+        "enrolled_by": request.enrolled_by_id,
+        "email": request.learner_email or "",
+        "now": request.now,
+        "status": snapshot.status if snapshot else None,
+        "starts": snapshot.starts_at if snapshot else None,
+        "opens": snapshot.registration_opens_at if snapshot else None,
+        "closes": snapshot.registration_closes_at if snapshot else None,
+        "messages": request.messages_json,
     }
     with busy_on_lock_timeout(BUSY), connection.cursor() as cursor:
         TAKE_SEAT.execute(cursor, params)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services import kick_dispatcher_on_commit
 from scheduling.models import (
     SESSION_TRANSITIONS,
     AssignmentRole,
@@ -196,7 +197,8 @@ def session_transition(
     """Move a session along draft → scheduled → completed, or cancel it (with a reason).
 
     Locks the session row. Cancelling frees every booking of every block in the same
-    transaction.
+    transaction, and the database cancels the session's registrations and queues the
+    learners' messages in it too (attendance/sql/attendance_session_cancelled.sql).
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -234,9 +236,34 @@ def session_transition(
                 )
             session.cancellation_reason = reason.strip()
             unbook_blocks([b.pk for b in session.blocks.all()])
+            kick_dispatcher_on_commit()
         session.status = to_status
         session.save(update_fields=["status", "cancellation_reason", "updated_at"])
     return session
+
+
+# Raised by the database (attendance/sql/attendance_capacity_covers_seats.sql) when a capacity
+# would go below the seats learners hold; its DETAIL is the number of seats held.
+CAPACITY_COVERS_SEATS = "session_capacity_covers_seats_held"
+
+
+def _save_settings(session: Session) -> None:
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError as error:
+        diag = getattr(error.__cause__, "diag", None)
+        if getattr(diag, "constraint_name", "") != CAPACITY_COVERS_SEATS:
+            raise
+        held = getattr(diag, "message_detail", "") or "?"
+        raise RuleViolation(
+            _(
+                "%(held)s learners hold seats in this session: a capacity of %(capacity)s is too "
+                "small. Cancel or move registrations first."
+            )
+            % {"held": held, "capacity": session.capacity},
+            fields={"capacity": [_("At least %s (the seats held).") % held]},
+        ) from error
 
 
 def session_update(
@@ -284,5 +311,5 @@ def session_update(
         proposal.check_host_account = False
         proposal.check_instructors = False
         warnings = raise_for_report(proposal, now=now)
-        session.save()
+        _save_settings(session)
     return session, warnings

@@ -57,7 +57,7 @@ def test_coordinators_and_auditors_see_every_message_newest_first(
     assert failed["status"] == "failed"
     assert failed["attempts"] == 6
     assert failed["last_error"] == "SMTPRecipientsRefused: 550"
-    assert failed["to_email"] == outbox["people"][1].email
+    assert failed["address"] == outbox["people"][1].email
     assert failed["rule"]
     assert failed["template"] == "registration_confirmed"
 
@@ -88,7 +88,7 @@ def test_a_coordinator_resends_a_sent_or_failed_message(coordinator_api, outbox)
     copy = OutboxMessage.objects.get(pk=response.json()["id"])
     assert response.json()["resend_of"] == outbox["failed"].pk
     assert response.json()["status"] == "queued"
-    assert (copy.to_email, copy.template) == (outbox["failed"].to_email, "registration_confirmed")
+    assert (copy.address, copy.template) == (outbox["failed"].address, "registration_confirmed")
 
 
 def test_a_message_not_sent_yet_cannot_be_resent(coordinator_api, outbox):

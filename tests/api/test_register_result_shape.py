@@ -18,7 +18,7 @@ def test_hand_built_register_body_matches_the_documented_serializer(schedule, le
     if capacity == 0:  # the second learner is waitlisted
         outcome = registration_create(session_id=session.pk, learner=second, now=NOW)
     fast = register_result(outcome).data
-    registration = outcome.registration
+    registration = outcome.row()
     registration.position = outcome.position
     documented = RegisterResultOutput(
         {

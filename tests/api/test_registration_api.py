@@ -12,7 +12,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from attendance.models import Registration, RegistrationStatus, WaitlistMove
-from attendance.services.promotion import waitlist_promote
 from attendance.services.registration import registration_cancel, registration_create
 from notifications.models import OutboxMessage
 from scheduling.models import SessionStatus, WaitlistPolicy
@@ -46,7 +45,7 @@ def move_url(registration: Any) -> str:
 
 
 def register(session: Any, learner: Any) -> Registration:
-    return registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    return registration_create(session_id=session.pk, learner=learner, now=NOW).row()
 
 
 @pytest.fixture
@@ -392,28 +391,24 @@ def test_outsiders_see_no_registrations(as_user, persona_users, persona):
 # --- Cancelling -----------------------------------------------------------------------------------
 
 
-def test_cancelling_frees_the_seat_and_queues_the_promotion_after_commit(
+def test_cancelling_gives_the_seat_to_the_next_in_line_without_a_worker(
     as_user, published, learner, learners, queued_tasks, django_capture_on_commit_callbacks
 ):
     session = published(capacity=1)
     mine = register(session, learner)
     waiting = register(session, learners(1)[0])
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         response = as_user(learner).post(cancel_url(mine), {"reason": "Clash"}, format="json")
-        assert ("attendance.tasks.promote_waitlist", (session.pk,)) not in queued_tasks
 
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["cancellation_reason"]) == (
         "cancelled",
         "Clash",
     )
-    for callback in callbacks:
-        callback()
-    assert ("attendance.tasks.promote_waitlist", (session.pk,)) in queued_tasks
-    waitlist_promote(session_id=session.pk)  # what the worker then does
     waiting.refresh_from_db()
     assert waiting.status == RegistrationStatus.CONFIRMED
+    assert ("attendance.tasks.promote_waitlist", (session.pk,)) not in queued_tasks
 
 
 def test_a_learner_cannot_cancel_someone_elses_place(as_user, published, learner, learners, counts):
@@ -467,8 +462,7 @@ def offer(published, learners):  # type: ignore[no-untyped-def]
     register(session, second)
     register(session, third)
     registration_cancel(registration_id=seat.pk, cancelled_by=first, now=NOW)
-    (offered,) = waitlist_promote(session_id=session.pk, now=NOW)
-    return offered
+    return Registration.objects.get(session=session, status=RegistrationStatus.OFFERED)
 
 
 def test_a_learner_accepts_their_offer(as_user, offer):
@@ -480,17 +474,15 @@ def test_a_learner_accepts_their_offer(as_user, offer):
     assert offer.status == RegistrationStatus.CONFIRMED
 
 
-def test_declining_passes_the_seat_on_after_commit(
-    as_user, offer, queued_tasks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = as_user(offer.learner).post(
-            reverse("api:attendance:offer-decline", args=[offer.pk])
-        )
+def test_declining_passes_the_seat_to_the_next_in_line_at_once(as_user, offer):
+    response = as_user(offer.learner).post(reverse("api:attendance:offer-decline", args=[offer.pk]))
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert ("attendance.tasks.promote_waitlist", (offer.session_id,)) in queued_tasks
+    next_offer = Registration.objects.get(
+        session_id=offer.session_id, status=RegistrationStatus.OFFERED
+    )
+    assert next_offer.learner != offer.learner
 
 
 def test_nobody_answers_someone_elses_offer(as_user, offer, learner, coordinator):

@@ -24,7 +24,7 @@ def world(schedule, learners, learner):  # type: ignore[no-untyped-def]
     """A full session (capacity 1) with one learner waitlisted, and the URLs to poke."""
     session = schedule(status="scheduled", capacity=1)
     seat, waiting = (
-        registration_create(session_id=session.pk, learner=person, now=NOW).registration
+        registration_create(session_id=session.pk, learner=person, now=NOW).row()
         for person in learners(2)
     )
     return {

@@ -25,7 +25,7 @@ def roster_url(session: Any) -> str:
 
 
 def register(session: Any, learner: Any) -> Any:
-    return registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    return registration_create(session_id=session.pk, learner=learner, now=NOW).row()
 
 
 @pytest.fixture

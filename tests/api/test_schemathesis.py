@@ -61,7 +61,7 @@ def known_ids(schedule, course, room, instructor, host_account, learners) -> dic
         [(at("2030-03-06", "09:00"), at("2030-03-06", "12:00"))], status="scheduled", capacity=1
     )
     seat, waiting = (
-        registration_create(session_id=published.pk, learner=person, now=NOW).registration
+        registration_create(session_id=published.pk, learner=person, now=NOW).row()
         for person in learners(2)
     )
     any_date = course_waitlist_join(course_id=course.pk, learner=waiting.learner, now=NOW)

@@ -1,7 +1,8 @@
 """A sales rush: 200 registration attempts for a 20-seat session on separate connections.
 
-The seat count is taken under the session row lock. The negative control switches the lock off
-(a test-only setting) and must oversell, which proves the race really happens here.
+The seat count is taken under the session row lock. The negative control installs the seat door
+without its locks (tests/attendance/seat_door.py) and must oversell, which proves the race
+really happens here; both widen the window between counting and writing from outside.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from attendance.models import Registration, RegistrationStatus
 from attendance.services.promotion import waitlist_promote
 from attendance.services.registration import registration_cancel, registration_create
 from tests import factories
-from tests.conftest import NOW
+from tests.attendance.seat_door import seat_door_without_locks, slow_registration_writes
+from tests.conftest import NOW, position_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,9 +28,12 @@ SEATS = 20
 WORKERS = 40
 
 
-def _rush(settings, session_id: int, people: list) -> list:
-    # Widen the window between counting the seats and writing, in both tests.
-    settings.ATTENDANCE_SEAT_RACE_DELAY = 0.005
+def _rush(session_id: int, people: list) -> list:
+    with slow_registration_writes(0.005):  # widen the window between counting and writing
+        return _race(session_id, people)
+
+
+def _race(session_id: int, people: list) -> list:
     todo: queue.Queue = queue.Queue()
     for person in people:
         todo.put(person)
@@ -70,10 +75,10 @@ def _counts(session_id: int) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def test_a_rush_of_200_confirms_exactly_20_and_queues_180_in_arrival_order(settings, schedule):
+def test_a_rush_of_200_confirms_exactly_20_and_queues_180_in_arrival_order(schedule):
     session = schedule(status="scheduled", capacity=SEATS)
     people = [factories.UserFactory(role="Learner") for _ in range(ATTEMPTS)]
-    errors = _rush(settings, session.pk, people)
+    errors = _rush(session.pk, people)
     assert errors == []
     assert _counts(session.pk) == {"confirmed": SEATS, "waitlisted": ATTEMPTS - SEATS}
     # Arrival order = the order learners got the lock = insertion (pk) order.
@@ -84,20 +89,18 @@ def test_a_rush_of_200_confirms_exactly_20_and_queues_180_in_arrival_order(setti
     )
     assert queued == sorted(queued)
     assert len(set(queued)) == ATTEMPTS - SEATS
-    from attendance.services.seats import waitlist_position
-
     positions = [
-        waitlist_position(r)
+        position_of(r)
         for r in Registration.objects.filter(session=session, status="waitlisted").order_by("pk")
     ]
     assert positions == list(range(1, ATTEMPTS - SEATS + 1))
 
 
-def test_without_the_lock_the_same_rush_oversells(schedule, settings):
-    settings.ATTENDANCE_SEAT_LOCK = False
+def test_without_the_lock_the_same_rush_oversells(schedule):
     session = schedule(status="scheduled", capacity=SEATS)
     people = [factories.UserFactory(role="Learner") for _ in range(ATTEMPTS)]
-    _rush(settings, session.pk, people)
+    with seat_door_without_locks():
+        _rush(session.pk, people)
     assert _counts(session.pk)["confirmed"] > SEATS
 
 

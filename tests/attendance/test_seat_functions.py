@@ -1,4 +1,4 @@
-"""The seat-taking functions in the database (attendance/migrations/0002_seat_functions.py).
+"""The seat-taking functions in the database (attendance/sql/).
 
 The seat limit agrees with the explanation pages show; a session edited between the read and
 the seat is read again; one learner racing into two overlapping sessions gets one seat.
@@ -13,12 +13,18 @@ from django.db import connection
 
 from attendance.models import Registration, RegistrationStatus
 from attendance.services import registration as registration_module
-from attendance.services.messages import registration_messages_json
+from attendance.services.notices import DoorCall, door_messages
 from attendance.services.registration import registration_create
-from attendance.services.seats import seat_limit, snapshot_for_registration, take_seat
+from attendance.services.seats import (
+    SeatRequest,
+    seat_limit,
+    snapshot_for_registration,
+    take_seat,
+)
 from scheduling.models import DeliveryMode, Session, SessionStatus
 from scheduling.selectors import effective_capacity
 from tests import factories
+from tests.attendance.seat_door import gated_registration_writes, seat_door_without_locks
 from tests.conftest import NOW, at
 from tms.exceptions import RegistrationClosed, ScheduleClash
 from venues.models import HostAccount, Room
@@ -56,13 +62,15 @@ def test_a_session_changed_since_it_was_read_takes_no_seat(published, learner):
     )
 
     seat = take_seat(
-        snapshot,
-        learner_id=learner.pk,
-        learner_email=learner.email,
-        source="self",
-        enrolled_by_id=None,
-        messages_json=registration_messages_json(),
-        now=NOW,
+        SeatRequest(
+            session_id=session.pk,
+            learner_id=learner.pk,
+            learner_email=learner.email,
+            messages_json=door_messages(DoorCall.REGISTER),
+            now=NOW,
+            snapshot=snapshot,
+            source="self",
+        )
     )
 
     assert seat.outcome == "changed"
@@ -94,26 +102,13 @@ def test_registering_reads_a_changed_session_again_and_gives_its_answer(
     assert not Registration.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_one_learner_racing_into_two_overlapping_sessions_gets_one_seat(
-    published, learner, settings
-):
-    """Each registration checks the learner's other seats, then waits (the test-only race
-    delay) before writing: without the learner lock both would find no clash and both write."""
-    morning = published()
-    overlapping = published(
-        rooms=[factories.RoomFactory()],
-        instructors=[factories.InstructorFactory()],
-        blocks=[(at("2030-03-04", "11:00"), at("2030-03-04", "13:00"))],
-    )
-    settings.ATTENDANCE_SEAT_RACE_DELAY = 0.3
-    start = threading.Barrier(2, timeout=30)
+def _race_one_learner_into_two_sessions(learner, sessions) -> list:
+    """Both registrations start; each is held before writing until both are waiting (at the
+    gate, or for the learner lock the other holds): then the gate opens."""
     outcomes: list = []
 
     def register(session_id: int) -> None:
         try:
-            connection.ensure_connection()
-            start.wait()
             registration_create(session_id=session_id, learner=learner, now=NOW)
             outcomes.append("seat")
         except ScheduleClash as refused:
@@ -121,15 +116,49 @@ def test_one_learner_racing_into_two_overlapping_sessions_gets_one_seat(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=register, args=(s.pk,)) for s in (morning, overlapping)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with gated_registration_writes() as open_when_waiting:
+        threads = [threading.Thread(target=register, args=(s.pk,)) for s in sessions]
+        for thread in threads:
+            thread.start()
+        open_when_waiting(len(threads))
+        for thread in threads:
+            thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def overlapping_sessions(published):
+    morning = published()
+    overlapping = published(
+        rooms=[factories.RoomFactory()],
+        instructors=[factories.InstructorFactory()],
+        blocks=[(at("2030-03-04", "11:00"), at("2030-03-04", "13:00"))],
+    )
+    return morning, overlapping
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_learner_racing_into_two_overlapping_sessions_gets_one_seat(
+    overlapping_sessions, learner
+):
+    """Each registration checks the learner's other seats before writing; the writes are held
+    until both are under way: without the learner lock both would find no clash."""
+    outcomes = _race_one_learner_into_two_sessions(learner, overlapping_sessions)
 
     seats = Registration.objects.filter(learner=learner, status=RegistrationStatus.CONFIRMED)
     assert seats.count() == 1
     assert sorted(outcomes, key=str) == sorted(["seat", seats.get().session_id], key=str)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_learner_lock_the_same_race_gives_two_seats(overlapping_sessions, learner):
+    """The negative control: the same race against the door without its locks."""
+    with seat_door_without_locks():
+        outcomes = _race_one_learner_into_two_sessions(learner, overlapping_sessions)
+
+    assert outcomes == ["seat", "seat"]
+    seats = Registration.objects.filter(learner=learner, status=RegistrationStatus.CONFIRMED)
+    assert seats.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -92,8 +92,8 @@ def test_a_real_worker_promotes_the_next_learner_after_a_cancellation(
 ):
     session = schedule(status="scheduled", capacity=1)
     first, second = learners(2)
-    seat = registration_create(session_id=session.pk, learner=first, now=NOW).registration
-    queued = registration_create(session_id=session.pk, learner=second, now=NOW).registration
+    seat = registration_create(session_id=session.pk, learner=first, now=NOW).row()
+    queued = registration_create(session_id=session.pk, learner=second, now=NOW).row()
     with django_capture_on_commit_callbacks(execute=True):  # queues the promotion task
         registration_cancel(registration_id=seat.pk, cancelled_by=first)
     _eventually(lambda: _status(queued) == RegistrationStatus.CONFIRMED, worker)
@@ -105,8 +105,8 @@ def test_a_real_worker_passes_an_expired_offer_to_the_next_learner(worker, sched
     session.save()
     first, second, third = learners(3)
     registration_create(session_id=session.pk, learner=first, now=NOW)
-    offered = registration_create(session_id=session.pk, learner=second, now=NOW).registration
-    waiting = registration_create(session_id=session.pk, learner=third, now=NOW).registration
+    offered = registration_create(session_id=session.pk, learner=second, now=NOW).row()
+    waiting = registration_create(session_id=session.pk, learner=third, now=NOW).row()
     # The seat holder leaves; the second learner got an offer that has now run out.
     Registration.objects.filter(learner=first).update(
         status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now()

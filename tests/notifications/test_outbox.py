@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import IntegrityError
 
 from attendance.services.registration import registration_cancel, registration_create
-from notifications.models import MessageStatus, OutboxMessage
+from notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from notifications.services import MessageSpec, message_resend, messages_enqueue, outbox_dispatch
 from tests.conftest import NOW
 from tms.celery import app as celery_app
@@ -38,20 +38,21 @@ def test_confirmation_email_has_text_html_and_a_calendar_request(scheduled, lear
 def test_each_event_reaches_a_recipient_at_most_once(scheduled, learner):
     registration_create(session_id=scheduled.pk, learner=learner, now=NOW)
     spec = MessageSpec(
-        to_email=learner.email,
+        address=learner.email,
         event_key=OutboxMessage.objects.get().event_key,
         template="registration_confirmed",
         rule="test",
         context={},
     )
-    messages_enqueue([spec], now=NOW)  # a duplicate vanishes
+    assert messages_enqueue([spec], now=NOW) == 0  # a duplicate vanishes
     assert OutboxMessage.objects.count() == 1
     outbox_dispatch(now=NOW)
     outbox_dispatch(now=NOW)  # a second run finds nothing to send
     assert len(mail.outbox) == 1
     with pytest.raises(IntegrityError):
         OutboxMessage.objects.create(
-            to_email=learner.email,
+            channel=MessageChannel.EMAIL,
+            address=learner.email,
             event_key=spec.event_key,
             template="x",
             rule="x",
@@ -110,9 +111,7 @@ def test_a_failing_smtp_server_is_retried_with_backoff_then_marked_failed(
 
 
 def test_a_cancelled_confirmed_seat_sends_a_calendar_cancel_with_the_same_uid(scheduled, learner):
-    registration = registration_create(
-        session_id=scheduled.pk, learner=learner, now=NOW
-    ).registration
+    registration = registration_create(session_id=scheduled.pk, learner=learner, now=NOW).row()
     registration_cancel(registration_id=registration.pk, cancelled_by=learner, now=NOW)
     outbox_dispatch(now=NOW)
     confirm, cancel = mail.outbox

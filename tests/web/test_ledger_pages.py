@@ -86,7 +86,8 @@ def test_the_ledger_is_paginated_with_a_fixed_query_count(
     OutboxMessage.objects.bulk_create(
         OutboxMessage(
             recipient=original.recipient,
-            to_email=original.to_email,
+            channel=original.channel,
+            address=original.address,
             event_key=f"bulk:{n}",
             template="reminder",
             rule="reminder 24 h before",
@@ -117,7 +118,7 @@ def test_resend_queues_a_linked_copy(page_client, coordinator, outbox):
     assert response["Location"] == back
     copy = OutboxMessage.objects.get(resend_of=failed)
     assert copy.status == MessageStatus.QUEUED
-    assert copy.to_email == failed.to_email
+    assert (copy.channel, copy.address) == (failed.channel, failed.address)
     assert copy.rule == "resent by a coordinator"
     [message] = get_messages(response.wsgi_request)
     assert message.level_tag == "success"

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from attendance.models import Registration, RegistrationStatus, WaitlistMove
-from attendance.services.messages import offer_token
 from attendance.services.registration import registration_create
+from attendance.tokens import offer_token
 from notifications.models import MessageStatus, OutboxMessage
 from scheduling.models import WaitlistPolicy
 from tests import factories
@@ -194,7 +194,7 @@ def test_a_learner_cannot_cancel_or_answer_someone_elses_place(
     session.waitlist_policy = WaitlistPolicy.OFFER
     session.save()
     other = learners(1)[0]
-    theirs = registration_create(session_id=session.pk, learner=other, now=NOW).registration
+    theirs = registration_create(session_id=session.pk, learner=other, now=NOW).row()
     client = page_client(learner)
     cancel = client.post(reverse("attendance:registration-cancel", args=[theirs.pk]), {})
     assert cancel.status_code == 404

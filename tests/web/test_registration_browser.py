@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from attendance.models import Registration, RegistrationStatus
-from attendance.services.messages import course_waitlist_token, offer_token
-from attendance.services.promotion import waitlist_promote
 from attendance.services.registration import course_waitlist_join, registration_create
+from attendance.tokens import course_waitlist_token, offer_token
 from scheduling.models import Session, WaitlistPolicy
 from tests import factories
 from tests.conftest import NOW, at
@@ -111,9 +110,9 @@ def test_a_waitlisted_learner_is_promoted_when_the_first_cancels(
     ada.get_by_text("Your place in Workplace safety is cancelled.").wait_for()
     _assert_accessible(ada, "My training (after cancelling)")
 
-    # The worker promotes after commit; here the test runs the same service.
-    promoted = waitlist_promote(session_id=one_seat.pk)
-    assert [r.learner.username for r in promoted] == ["bob"]
+    # Ada's seat went to Bob in the same transaction: no worker needed.
+    promoted = Registration.objects.get(session=one_seat, status=RegistrationStatus.CONFIRMED)
+    assert promoted.learner.username == "bob"
 
     bob.reload()
     upcoming = bob.get_by_role("region", name="Upcoming")
@@ -165,13 +164,13 @@ def busy(schedule: Any) -> dict[str, Any]:
     )
     olga = factories.UserFactory(username="olga", first_name="Olga", role="Learner")
     offer = registration_create(session_id=offered_session.pk, learner=olga, now=NOW)
-    Registration.objects.filter(pk=offer.registration.pk).update(
+    Registration.objects.filter(pk=offer.registration_id).update(
         status=RegistrationStatus.OFFERED, offer_expires_at=at("2030-03-02", "09:00")
     )
     # Olga also waits for a seat in the full session, and for any date of first aid.
-    waiting = registration_create(session_id=session.pk, learner=olga, now=NOW).registration
+    waiting = registration_create(session_id=session.pk, learner=olga, now=NOW).row()
     entry = course_waitlist_join(course_id=first_aid.pk, learner=olga, now=NOW)
-    return {"session": session, "offer": offer.registration, "waiting": waiting, "entry": entry}
+    return {"session": session, "offer": offer.row(), "waiting": waiting, "entry": entry}
 
 
 def _phone_pass(browser: Any, base: str, busy: dict[str, Any]) -> None:

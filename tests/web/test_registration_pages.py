@@ -96,18 +96,17 @@ def test_a_refused_registration_shows_the_reason_and_writes_nothing(page_client,
     assert Registration.objects.count() == 1
 
 
-def test_a_learner_cancels_with_an_optional_reason_and_the_seat_is_promoted_after_commit(
-    page_client, learner, learners, schedule, django_capture_on_commit_callbacks
+def test_a_learner_cancels_with_an_optional_reason_and_the_seat_goes_to_the_next_at_once(
+    page_client, learner, learners, schedule
 ):
     session = schedule(status="scheduled", capacity=1)
-    mine = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
-    registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
+    mine = registration_create(session_id=session.pk, learner=learner, now=NOW).row()
+    waiting = registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW).row()
     client = page_client(learner)
-    with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post(
-            reverse("attendance:registration-cancel", args=[mine.pk]),
-            {"reason": "Clashes with an audit", "next": reverse("attendance:my-training")},
-        )
+    response = client.post(
+        reverse("attendance:registration-cancel", args=[mine.pk]),
+        {"reason": "Clashes with an audit", "next": reverse("attendance:my-training")},
+    )
     assert response["Location"] == reverse("attendance:my-training")
     assert _messages(response)[0] == (
         "success",
@@ -117,16 +116,13 @@ def test_a_learner_cancels_with_an_optional_reason_and_the_seat_is_promoted_afte
     assert mine.status == RegistrationStatus.CANCELLED
     assert mine.cancellation_reason == "Clashes with an audit"
     assert mine.cancelled_by == learner
-    # One hook queues the promotion task, one kicks the outbox dispatcher.
-    assert len(callbacks) >= 1
-    # What the worker then does:
-    promoted = waitlist_promote(session_id=session.pk)
-    assert [r.status for r in promoted] == [RegistrationStatus.CONFIRMED]
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.CONFIRMED
 
 
 def test_a_coordinator_cancels_only_with_a_reason(page_client, coordinator, learner, schedule):
     session = schedule(status="scheduled")
-    theirs = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    theirs = registration_create(session_id=session.pk, learner=learner, now=NOW).row()
     client = page_client(coordinator)
     url = reverse("attendance:registration-cancel", args=[theirs.pk])
     response = client.post(url, {"reason": "  "})
@@ -152,8 +148,8 @@ def offered(schedule, learner, learners):  # type: ignore[no-untyped-def]
     session.waitlist_policy = WaitlistPolicy.OFFER
     session.save()
     first = registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
-    mine = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
-    Registration.objects.filter(pk=first.registration.pk).update(
+    mine = registration_create(session_id=session.pk, learner=learner, now=NOW).row()
+    Registration.objects.filter(pk=first.registration_id).update(
         status=RegistrationStatus.CANCELLED, cancelled_at=NOW
     )
     waitlist_promote(session_id=session.pk)
@@ -194,7 +190,7 @@ def test_declining_from_the_session_page_passes_the_seat_on(page_client, learner
 
 
 def test_the_offer_link_shows_the_offer_on_get_and_acts_only_on_post(page_client, learner, offered):
-    from attendance.services.messages import offer_token
+    from attendance.tokens import offer_token
 
     url = reverse("attendance:offer", args=[offer_token(offered.pk, "accept")])
     client = page_client(learner)
@@ -220,7 +216,7 @@ def test_the_offer_link_shows_the_offer_on_get_and_acts_only_on_post(page_client
 
 
 def test_the_decline_link_declines_on_post(page_client, learner, offered):
-    from attendance.services.messages import offer_token
+    from attendance.tokens import offer_token
 
     url = reverse("attendance:offer", args=[offer_token(offered.pk, "decline")])
     client = page_client(learner)
@@ -236,7 +232,7 @@ def test_the_decline_link_declines_on_post(page_client, learner, offered):
 
 
 def test_a_bad_or_expired_offer_link_gets_a_friendly_400(page_client, learner, offered):
-    from attendance.services.messages import offer_token
+    from attendance.tokens import offer_token
 
     client = page_client(learner)
     token = offer_token(offered.pk, "accept")
@@ -269,7 +265,7 @@ def test_my_training_shows_positions_any_date_waitlists_and_history(
 ):
     full = schedule(status="scheduled", capacity=1)
     registration_create(session_id=full.pk, learner=learners(1)[0], now=NOW)
-    waiting = registration_create(session_id=full.pk, learner=learner, now=NOW).registration
+    waiting = registration_create(session_id=full.pk, learner=learner, now=NOW).row()
     client = page_client(learner)
 
     page = client.get(_detail(full))
@@ -457,7 +453,7 @@ def test_the_waitlist_email_link_lets_a_learner_leave_the_waitlist(
 
     session = schedule(status="scheduled", capacity=1)
     registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
-    waiting = registration_create(session_id=session.pk, learner=learner, now=NOW).registration
+    waiting = registration_create(session_id=session.pk, learner=learner, now=NOW).row()
     mail.outbox.clear()
     outbox_dispatch(now=NOW)
     (email,) = [m for m in mail.outbox if m.to == [learner.email]]
@@ -492,7 +488,7 @@ def test_the_waitlist_email_link_lets_a_learner_leave_the_waitlist(
 
 
 def test_the_leave_link_does_nothing_once_the_learner_has_a_seat(page_client, learner, offered):
-    from attendance.services.messages import offer_token
+    from attendance.tokens import offer_token
 
     url = reverse("attendance:offer", args=[offer_token(offered.pk, "leave")])
     client = page_client(learner)

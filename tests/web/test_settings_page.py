@@ -8,7 +8,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from attendance.services.messages import recipient_zone
+from attendance.emails import recipient_zone
 from tests import factories
 from tms.models import Profile
 from tms.views import viewer_zone

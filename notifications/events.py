@@ -1,0 +1,54 @@
+"""Event keys: what happened, as the outbox's uniqueness key spells it. Built only here.
+
+An outbox row is unique per (channel, address, event key), so the key decides what "the same
+message" means: a second confirmation of registration 42 is the same event and vanishes,
+a reminder 24 h before block 7 to user 5 is another event than the one 1 h before. SQL that
+queues messages (the seat-taking function) gets its key patterns from `registration_pattern`,
+through the `{{ ... }}` placeholders of its file, and fills them with PostgreSQL's `format()`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RegistrationEvent(StrEnum):
+    """Something that happened to one registration; the key is "<event>:<registration id>"."""
+
+    CONFIRMED = "registration.confirmed"
+    WAITLISTED = "registration.waitlisted"
+    OFFERED = "registration.offered"
+    PROMOTED = "registration.promoted"
+    OFFER_EXPIRED = "registration.offer_expired"
+    CANCELLED = "registration.cancelled"
+
+
+def registration(event: RegistrationEvent, registration_id: int) -> str:
+    return f"{event}:{registration_id}"
+
+
+def registration_pattern(event: RegistrationEvent) -> str:
+    """The same key as a PostgreSQL `format()` pattern of the registration id."""
+    return f"{event}:%s"
+
+
+def invite_update(registration_id: int, version: int) -> str:
+    """A calendar update after the session was rescheduled to schedule `version`."""
+    return f"invite:{registration_id}:v{version}"
+
+
+def reminder(block_id: int, hours: int, user_id: int) -> str:
+    return f"reminder:{block_id}:{hours}h:{user_id}"
+
+
+def low_enrolment(session_id: int) -> str:
+    return f"low_enrolment:{session_id}"
+
+
+def course_waitlist_joined(entry_id: int) -> str:
+    return f"course_waitlist.joined:{entry_id}"
+
+
+def resend(original_key: str, copy_number: int) -> str:
+    """The n-th copy a coordinator asked for: a new event, so it is not a duplicate."""
+    return f"{original_key}#resend{copy_number}"

@@ -1,0 +1,63 @@
+"""One transport per outbox channel: it turns a built message into what leaves the process.
+
+The dispatcher (notifications.services) claims a row, asks the registry for its content and
+hands both to the row's channel's transport. A transport raises on failure (the dispatcher
+retries with backoff); it never decides whether a message should go.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from notifications.models import MessageChannel, OutboxMessage
+from notifications.registry import Rendered
+
+
+class Transport(Protocol):
+    def deliver(self, message: OutboxMessage, rendered: Rendered) -> None: ...
+
+
+class EmailTransport:
+    """Text and HTML bodies from `notifications/email/<template>.txt|.html`, rendered in the
+    recipient's zone, with the calendar invite as an iTIP part when there is one."""
+
+    def deliver(self, message: OutboxMessage, rendered: Rendered) -> None:
+        self.build(message, rendered).send(fail_silently=False)
+
+    def build(self, message: OutboxMessage, rendered: Rendered) -> EmailMultiAlternatives:
+        context = {**rendered.context, "subject": rendered.subject, "message": message}
+        base = f"notifications/email/{message.template}"
+        # Templates print datetimes in the active zone: the recipient's, named in the text.
+        with timezone.override(rendered.time_zone):
+            text = render_to_string(f"{base}.txt", context)
+            html = render_to_string(f"{base}.html", context)
+        email = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.address],
+            headers={"X-TMS-Event": message.event_key},
+        )
+        email.attach_alternative(html, "text/html")
+        if rendered.calendar is not None:
+            ics, method = rendered.calendar
+            # The invite as an alternative part whose method matches the iCalendar METHOD, so
+            # mail clients show accept/decline; also attached as a file for the others.
+            email.attach_alternative(ics, f"text/calendar; method={method}; charset=utf-8")
+            email.attach("invite.ics", ics, f"application/ics; method={method}")
+        return email
+
+
+TRANSPORTS: dict[str, Transport] = {MessageChannel.EMAIL: EmailTransport()}
+
+
+def transport_for(channel: str) -> Transport:
+    try:
+        return TRANSPORTS[channel]
+    except KeyError:
+        raise LookupError(f"No transport for the {channel!r} channel") from None
