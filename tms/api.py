@@ -77,7 +77,7 @@ ERROR_RESPONSES = {
     "409": "Conflict: already booked (see `conflicts`), not allowed in this state, or busy.",
 }
 # Only where the operation takes a body: Django refuses to read one over the limit.
-BODY_TOO_LARGE = "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)."
+BODY_TOO_LARGE = "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default)."
 
 
 class TmsAutoSchema(AutoSchema):
