@@ -226,7 +226,8 @@ class LearnerField(serializers.Field):
 
     default_error_messages = {
         "invalid": _("Give the learner's user id or the email of their account."),
-        "unknown": _("No account matches %(value)s."),
+        # DRF fills error messages with str.format.
+        "unknown": _("No account matches {value}."),
     }
 
     def to_internal_value(self, data: Any) -> AbstractBaseUser:
@@ -238,7 +239,8 @@ class LearnerField(serializers.Field):
         elif isinstance(data, str) and "@" in data and len(data) <= EMAIL_MAX:
             if "\x00" in data:
                 self.fail("invalid")
-            user = users.filter(email__iexact=data.strip()).first()
+            data = data.strip()
+            user = users.filter(email__iexact=data).first()
         else:
             self.fail("invalid")
         if user is None:

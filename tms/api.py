@@ -62,22 +62,42 @@ class ErrorSerializer(serializers.Serializer):
     conflicts = ConflictSerializer(
         many=True, required=False, help_text="For 409 conflicts: what is already booked."
     )
+    extra = serializers.DictField(
+        required=False,
+        help_text="Machine-readable details some errors add, e.g. prerequisites_missing: "
+        '{"missing": [ids of the courses to complete first]}.',
+    )
 
 
 ERROR_RESPONSES = {
-    "400": "Bad input (field messages) or a broken scheduling rule.",
+    "400": "Bad input (field messages), JSON that cannot be read (`parse_error`: malformed, "
+    "nested more than 64 levels, not UTF-8) or a broken rule.",
     "403": "Not signed in, or the role does not allow this.",
     "404": "No such object, or not visible to the caller.",
     "409": "Conflict: already booked (see `conflicts`), not allowed in this state, or busy.",
 }
+# Only where the operation takes a body: Django refuses to read one over the limit.
+BODY_TOO_LARGE = "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB by default)."
 
 
 class TmsAutoSchema(AutoSchema):
-    """Tags by resource; the shared error body documented for 400/403/404/409 everywhere."""
+    """Tags by resource; the shared error body documented for 400/403/404/409 everywhere, and
+    for 413 on operations that take a body."""
 
     def get_tags(self) -> list[str]:
         tokens = [t for t in self._tokenize_path() if t != "v1"]
         return tokens[:1]
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation and "requestBody" in operation:
+            operation["responses"].setdefault(
+                "413",
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=BODY_TOO_LARGE), "413"
+                ),
+            )
+        return operation
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -43,6 +46,17 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": messages}
 
 
+class BodyTooLarge(drf_exceptions.APIException):
+    """The body is over DATA_UPLOAD_MAX_MEMORY_SIZE: Django refused to read it."""
+
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self) -> None:
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        super().__init__(_("The request body is larger than %s MB.") % f"{megabytes:g}")
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API error in one shape (see module docstring)."""
     if isinstance(exc, DomainError):
@@ -56,6 +70,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = BodyTooLarge()
+    elif isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        exc = drf_exceptions.ParseError(_("A body may hold at most %d fields.") % limit)
+    elif isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        exc = drf_exceptions.ParseError(_("A body may hold at most %d files.") % limit)
 
     response = drf_default_handler(exc, context)
     if response is None:

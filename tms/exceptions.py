@@ -4,7 +4,12 @@ Services raise `DomainError` subclasses. The DRF exception handler (tms/api_erro
 error, ours and DRF's, into one JSON body:
 
     {"code": "room_conflict", "message": "...", "fields": {"field": ["..."]},
-     "conflicts": [{"resource": "room", "resource_id": 3, "session_id": 9, ...}]}
+     "conflicts": [{"resource": "room", "resource_id": 3, "session_id": 9, ...}],
+     "extra": {"missing": [4, 7]}}
+
+`conflicts` and `extra` appear only when the error has them: `conflicts` lists what is already
+booked (409), `extra` holds machine-readable details of one kind of error (the ids of missing
+prerequisite courses for `prerequisites_missing`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class DomainError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message, "fields": self.fields}
         if self.conflicts:
             body["conflicts"] = self.conflicts
+        if self.extra:
+            body["extra"] = self.extra
         return body
 
 

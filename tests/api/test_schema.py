@@ -33,7 +33,20 @@ def test_every_operation_documents_the_error_body(client):
             content = operation["responses"][status]["content"]["application/json"]
             assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method)
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"code", "message", "fields", "conflicts"}
+    assert set(error["properties"]) == {"code", "message", "fields", "conflicts", "extra"}
+    assert error["required"] == ["code", "fields", "message"]
+
+
+def test_operations_with_a_body_document_the_size_limit(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            has_body = "requestBody" in operation
+            assert ("413" in operation["responses"]) == has_body, (path, method)
+            if has_body:
+                content = operation["responses"]["413"]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 def test_the_docs_page_has_no_inline_script_and_no_cdn(client):

@@ -45,6 +45,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"DEBUG": "1", "REDIS_URL": "http://localhost"}, "REDIS_URL must start with"),
         ({"DEBUG": "1", "DB_CONN_MAX_AGE": "soon"}, "DB_CONN_MAX_AGE must be a whole number"),
         ({"DEBUG": "1", "EMAIL_URL": "carrier-pigeon"}, "EMAIL_URL is not a valid email URL"),
+        ({"DEBUG": "1", "TRUSTED_PROXY_HEADER": "HTTP_X_FORWARDED_FOR"}, "TRUSTED_PROXY_HEADER"),
+        ({"DEBUG": "1", "TRUSTED_PROXY_COUNT": "0"}, "TRUSTED_PROXY_COUNT must be at least 1"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_a_message(env, message):

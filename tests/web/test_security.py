@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import PASSWORD
@@ -39,6 +40,72 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(cli
     assert "Try again in 15 minutes" in html
     assert not inline_code_in(html)
     assert not locked.wsgi_request.user.is_authenticated
+
+
+PROXY = "10.0.0.2"  # the reverse proxy every request arrives from
+CLIENT_A, CLIENT_B = "203.0.113.5", "198.51.100.7"
+
+
+def sign_in(client, password: str, *, peer: str = PROXY, forwarded: str | None = None):  # type: ignore[no-untyped-def]
+    meta = {"REMOTE_ADDR": peer}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client.post(reverse("login"), {"username": "coordinator", "password": password}, **meta)
+
+
+@override_settings(TRUSTED_PROXY_HEADER="X-Forwarded-For")
+def test_behind_a_proxy_a_guesser_locks_out_only_their_own_address(coordinator):
+    guesser, owner = Client(), Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        # The guesser writes a header of its own; the proxy appends the address it saw.
+        sign_in(guesser, "wrong", forwarded=f"192.0.2.{attempt}, {CLIENT_A}")
+
+    assert sign_in(owner, PASSWORD, forwarded=CLIENT_B).status_code == 302
+    assert sign_in(guesser, PASSWORD, forwarded=f"192.0.2.99, {CLIENT_A}").status_code == 429
+
+
+@override_settings(TRUSTED_PROXY_HEADER="X-Forwarded-For", TRUSTED_PROXY_COUNT=2)
+def test_behind_two_proxies_the_address_the_outer_one_saw_counts(coordinator):
+    guesser, owner = Client(), Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(guesser, "wrong", forwarded=f"192.0.2.{attempt}, {CLIENT_A}, 10.0.0.1")
+
+    assert sign_in(owner, PASSWORD, forwarded=f"{CLIENT_B}, 10.0.0.1").status_code == 302
+    assert sign_in(guesser, PASSWORD, forwarded=f"{CLIENT_A}, 10.0.0.1").status_code == 429
+
+
+def test_without_a_configured_proxy_a_forwarded_for_header_is_ignored(coordinator):
+    guesser = Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(guesser, "wrong", peer=CLIENT_A, forwarded=f"192.0.2.{attempt}")
+
+    locked = sign_in(guesser, PASSWORD, peer=CLIENT_A, forwarded="192.0.2.99")
+
+    assert locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "seen"),
+    [
+        (None, PROXY),
+        ("", PROXY),
+        ("unknown", PROXY),
+        (f"{CLIENT_A}:4711", PROXY),
+        ("2001:db8::1", "2001:db8::1"),
+        (f" {CLIENT_B} , {CLIENT_A} ", CLIENT_A),
+    ],
+)
+def test_the_client_address_comes_from_the_proxy_header_only_when_it_holds_one(
+    rf, settings, forwarded, seen
+):
+    from tms.client_address import client_ip
+
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    meta = {"REMOTE_ADDR": PROXY}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+
+    assert client_ip(rf.get("/", **meta)) == seen
 
 
 def test_sign_out_is_a_post(page_client, coordinator):
