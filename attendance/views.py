@@ -507,9 +507,10 @@ def my_training(request: HttpRequest) -> HttpResponse:
     """The learner's offers, upcoming seats, waitlist places, any-date waitlists and history."""
     now = timezone.now()
     registrations = list(
-        with_waitlist_positions(registrations_of(request.user)).select_related(
-            "session__course", "session__host_account"
-        )
+        with_waitlist_positions(registrations_of(request.user))
+        .select_related("session__course", "session__host_account")
+        # Each session's first block shows as "when", in the reader's zone (one query).
+        .prefetch_related("session__blocks")
     )
     offers, upcoming, waiting, past, cancelled = [], [], [], [], []
     for r in registrations:

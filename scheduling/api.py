@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -50,7 +51,9 @@ from scheduling.serializers import (
 )
 from scheduling.services import Finding, ProposedBlock, ProposedInstructor, SessionInput
 from scheduling.services.courses import course_create, course_delete, course_update
+from scheduling.services.local_times import first_room_site
 from tms.api import EnumField, IntervalField, PolicyMixin, id_field, related, validated
+from tms.exceptions import RuleViolation
 from tms.permissions import Scope
 from venues.models import Room, RoomFeature
 from venues.serializers import RoomOutput
@@ -132,18 +135,40 @@ class SessionPolicyMixin(PolicyMixin):
         return Response(data, status=code)
 
 
+def _session_zone(data: dict[str, Any]) -> str:
+    """The zone given, else the first room's site's (`local_times.first_room_site`)."""
+    if data.get("time_zone"):
+        return str(data["time_zone"])
+    repeat = data.get("repeat")
+    rooms = [repeat.get("room")] if repeat else [b.get("room") for b in data["blocks"]]
+    site = first_room_site(rooms)
+    if site is None:
+        message = _("Give the session's time zone: no block has a room to take it from.")
+        raise RuleViolation(message, fields={"time_zone": [message]})
+    return site.time_zone
+
+
 def session_input_from(data: dict[str, Any]) -> SessionInput:
     """The service's input from validated `SessionCreateInput` data (a repeat becomes blocks)."""
+    zone = _session_zone(data)
     repeat = data.get("repeat")
     if repeat:
-        times = services.weekly_block_times(
-            first_day=repeat["first_day"],
-            starts=repeat["starts"],
-            ends=repeat["ends"],
-            occurrences=repeat["occurrences"],
-            every_weeks=repeat.get("every_weeks", 1),
-            time_zone=data["time_zone"],
-        )
+        try:
+            times = services.weekly_block_times(
+                first_day=repeat["first_day"],
+                starts=repeat["starts"],
+                ends=repeat["ends"],
+                occurrences=repeat["occurrences"],
+                every_weeks=repeat.get("every_weeks", 1),
+                time_zone=zone,
+            )
+        except RuleViolation as error:
+            # Name the inputs as the request does: "repeat.starts".
+            error.fields = {
+                (name if name == "time_zone" else f"repeat.{name}"): messages
+                for name, messages in error.fields.items()
+            }
+            raise
         blocks = [
             ProposedBlock(start, end, repeat.get("room"), index=i)
             for i, (start, end) in enumerate(times)
@@ -158,7 +183,7 @@ def session_input_from(data: dict[str, Any]) -> SessionInput:
         course=course,
         delivery_mode=data["delivery_mode"],
         capacity=data.get("capacity", course.default_capacity),
-        time_zone=data["time_zone"],
+        time_zone=zone,
         blocks=blocks,
         instructors=[
             ProposedInstructor(p["instructor"], p["role"]) for p in data.get("instructors", [])

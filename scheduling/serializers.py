@@ -305,7 +305,12 @@ class SessionCreateInput(serializers.Serializer):
         min_value=1, max_value=MAX_CAPACITY, required=False, help_text="Default: the course's."
     )
     min_attendees = serializers.IntegerField(min_value=0, max_value=MAX_CAPACITY, required=False)
-    time_zone = TimeZoneField(help_text="IANA zone the session is held in, e.g. Europe/Paris.")
+    time_zone = TimeZoneField(
+        required=False,
+        help_text="IANA zone the session is held in, e.g. Europe/Paris. Default: the zone of "
+        "the first room's site (required when no block has a room). A repeat's local times "
+        "are read in it.",
+    )
     registration_opens_at = AwareDateTimeField(required=False, allow_null=True)
     registration_closes_at = AwareDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)

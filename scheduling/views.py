@@ -5,7 +5,6 @@ form, fetch through a visibility selector, call one service, render or redirect.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,9 +52,11 @@ from scheduling.selectors import (
     session_is_taught_by,
     session_list_for,
 )
-from scheduling.services import Finding
+from scheduling.services import Finding, Report
+from scheduling.services.local_times import ZONE_DIFFERS, warn_zone_differs
 from tms.exceptions import DomainError
 from tms.roles import Role, roles_of
+from tms.timezones import preferred_zone
 from tms.views import can, policy_required, viewer_zone
 from venues.models import RoomFeature
 
@@ -108,8 +109,21 @@ def _get_session(request: HttpRequest, pk: int) -> Session:
 
 
 def _warn(request: HttpRequest, warnings: list[Finding]) -> None:
+    """The service's warnings as one-off messages on the session page, which shows a zone
+    that differs from a room's site every time anyway (`zone_warnings`)."""
     for finding in warnings:
-        messages.warning(request, finding.message)
+        if finding.code != ZONE_DIFFERS:
+            messages.warning(request, finding.message)
+
+
+def zone_warnings(session: Session, blocks: list[SessionBlock]) -> list[Finding]:
+    """The session's zone against its rooms' sites (`local_times.warn_zone_differs`), for the
+    session page: from the prefetched blocks, rooms and sites."""
+    report = Report()
+    if session.delivery_mode == DeliveryMode.ILT:
+        active = [b.room for b in blocks if b.status == BlockStatus.ACTIVE]
+        warn_zone_differs(session.time_zone, active, report)
+    return report.warnings
 
 
 def _detail(session: Session) -> HttpResponse:
@@ -156,30 +170,23 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _get_session(request, pk)
     user = request.user
     held = roles_of(user)
-    venue = zoneinfo.ZoneInfo(session.time_zone)
-    mine = viewer_zone(request)
     blocks = list(session.blocks.all())
-    show_viewer_time = mine.key != venue.key and any(
-        b.starts_at.astimezone(mine).utcoffset() != b.starts_at.astimezone(venue).utcoffset()
-        for b in blocks
-    )
     teaches = session_is_taught_by(session, user)
     editable = can(user, "session", "update") and session.status in EDITABLE
     active_count = sum(1 for b in blocks if b.status == BlockStatus.ACTIVE)
+    sees_logistics = bool(held & {Role.COORDINATOR, Role.AUDITOR}) or teaches
     context = {
         "session": session,
         "blocks": blocks,
         "active_count": active_count,
-        "venue_zone": venue,
-        "viewer_zone": mine,
-        "show_viewer_time": show_viewer_time,
+        "zone_warnings": zone_warnings(session, blocks) if sees_logistics else [],
         "capacity": effective_capacity(session),
         # Lead first, then co-facilitators by name.
         "assignments": sorted(
             session.assignments.all(),
             key=lambda a: (a.role != AssignmentRole.LEAD, a.instructor.display_name),
         ),
-        "sees_logistics": bool(held & {Role.COORDINATOR, Role.AUDITOR}) or teaches,
+        "sees_logistics": sees_logistics,
         "teaches": teaches,
         "editable": editable,
         "can_cancel": can(user, "session", "transition")
@@ -208,7 +215,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, data: QueryDict | None = None) -> SessionPlan:
-    return SessionPlan(data, courses=course_list_for(request.user))
+    # A session without a room (a video call) defaults to the coordinator's own zone.
+    return SessionPlan(
+        data, courses=course_list_for(request.user), fallback_zone=preferred_zone(request.user)
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from tms.exceptions import DomainError
 from tms.forms import SettingsForm
 from tms.services import profile_set_time_zone
+from tms.timezones import preferred_zone
 
 
 def policy_required(
@@ -61,26 +62,11 @@ def can(user: Any, resource: str, action: str) -> bool:
 
 
 def viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo:
-    """The zone to show "your time" in: the one chosen in the user's settings, else an
-    instructor's home zone, else the browser's zone (a `tz` cookie set by static/js/app.js),
-    else the site default."""
-    signed_in = request.user.is_authenticated
-    chosen = getattr(request.user, "profile", None) if signed_in else None
-    instructor = getattr(request.user, "instructor_profile", None) if signed_in else None
-    candidates = [
-        getattr(chosen, "time_zone", None),
-        getattr(instructor, "home_time_zone", None),
-        request.COOKIES.get("tz"),
-        settings.TIME_ZONE,
-    ]
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            continue
-    return zoneinfo.ZoneInfo("UTC")
+    """The zone to show "your time" in where no session's zone applies (filter dates, the
+    settings form): `tms.timezones.preferred_zone` (settings, an instructor's home zone, the
+    browser's zone from the `tz` cookie set by static/js/app.js), else the site default."""
+    chosen = preferred_zone(request.user, browser_zone=request.COOKIES.get("tz"))
+    return zoneinfo.ZoneInfo(chosen or settings.TIME_ZONE)
 
 
 @login_required

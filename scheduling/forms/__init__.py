@@ -20,7 +20,6 @@ from scheduling.forms.fields import (
     bookable_rooms,
     default_time_zone,
     delivery_mode_filter,
-    local_datetime,
 )
 from scheduling.forms.filters import SessionFilterForm
 from scheduling.forms.search import InstructorSearchForm, RoomSearchForm
@@ -42,5 +41,4 @@ __all__ = [
     "bookable_rooms",
     "default_time_zone",
     "delivery_mode_filter",
-    "local_datetime",
 ]

@@ -22,7 +22,6 @@ from scheduling.forms.fields import (
     active_instructors,
     bookable_rooms,
     default_time_zone,
-    local_datetime,
     time_zone_choices,
     validate_date_range,
 )
@@ -39,9 +38,10 @@ from scheduling.services import (
     SessionInput,
     weekly_block_times,
 )
+from scheduling.services.local_times import first_room_site
 from scheduling.services.recurrence import MAX_OCCURRENCES
 from tms.exceptions import DomainError
-from venues.models import MAX_CAPACITY, HostAccount, Room
+from venues.models import MAX_CAPACITY, HostAccount, Room, Site
 
 
 class BlockForm(DatedBlockForm):
@@ -85,6 +85,10 @@ BlockFormSet = formset_factory(
 )
 
 
+def session_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("The room's site zone")), *time_zone_choices()]
+
+
 class ScheduleKind:
     DATES = "dates"
     WEEKLY = "weekly"
@@ -120,8 +124,12 @@ class SessionForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=time_zone_choices,
-        help_text=_("Dates and times below are wall-clock times in this zone."),
+        choices=session_zone_choices,
+        required=False,
+        help_text=_(
+            "Dates and times below are wall-clock times in this zone. By default, the zone of "
+            "the first block's room; a video call takes your own zone, if you chose one."
+        ),
     )
     schedule = forms.ChoiceField(
         label=_("Schedule"),
@@ -207,14 +215,23 @@ class SectionErrors:
 
 
 class SessionPlan:
-    """The create form: `SessionForm` + the dated blocks, turned into a `SessionInput`."""
+    """The create form: `SessionForm` + the dated blocks, turned into a `SessionInput`.
 
-    def __init__(self, data: Any = None, *, courses: QuerySet[Course]) -> None:
-        initial = None if data is not None else {"time_zone": default_time_zone()}
-        self.form = SessionForm(data, courses=courses, initial=initial)
+    Left at "the room's site zone", the session takes the zone of its first room's site
+    (`first_room_site`); without a room (a video call) it takes `fallback_zone` (the
+    coordinator's own zone, if they chose one) or the zone most sites use.
+    """
+
+    def __init__(
+        self, data: Any = None, *, courses: QuerySet[Course], fallback_zone: str | None = None
+    ) -> None:
+        self.form = SessionForm(data, courses=courses)
         self.blocks = BlockFormSet(data, prefix="blocks")
+        self.fallback_zone = fallback_zone
         self.sections = SectionErrors([], [], [])
         self.conflicts: list[dict[str, Any]] = []
+        self.zone = ""
+        self.zone_site: Site | None = None  # the site the zone was taken from, if any
         self._valid: bool | None = None
 
     # -- validation ---------------------------------------------------------------------------
@@ -236,16 +253,37 @@ class SessionPlan:
                 blocks_ok = False
         self._valid = form_ok and blocks_ok
         if self._valid:
+            self.zone = self._resolve_zone()
             try:
-                self._proposed_blocks = self._build_blocks()
+                blocks = self._build_blocks()
             except DomainError as error:
                 self.add_domain_error(error)
-                self._valid = False
+                blocks = None
+            self._valid = blocks is not None
+            self._proposed_blocks = blocks or []
         return self._valid
 
-    def _build_blocks(self) -> list[ProposedBlock]:
+    def _rooms(self) -> list[Room | None]:
         data = self.form.cleaned_data
-        zone = data["time_zone"]
+        if data["delivery_mode"] != DeliveryMode.ILT:
+            return []
+        if self.weekly:
+            return [data.get("weekly_room")]
+        return [row.cleaned_data.get("room") for _index, row in self.blocks.filled_forms]
+
+    def _resolve_zone(self) -> str:
+        chosen = self.form.cleaned_data.get("time_zone")
+        if chosen:
+            return str(chosen)
+        self.zone_site = first_room_site(self._rooms())
+        if self.zone_site is not None:
+            return self.zone_site.time_zone
+        return self.fallback_zone or default_time_zone()
+
+    def _build_blocks(self) -> list[ProposedBlock] | None:
+        """The blocks as instants in the session's zone; None when a row's time does not
+        exist there (the error is on the row)."""
+        data = self.form.cleaned_data
         ilt = data["delivery_mode"] == DeliveryMode.ILT
         if self.weekly:
             room = data.get("weekly_room") if ilt else None
@@ -254,18 +292,17 @@ class SessionPlan:
                 starts=data["weekly_starts"],
                 ends=data["weekly_ends"],
                 occurrences=data["weekly_occurrences"],
-                time_zone=zone,
+                time_zone=self.zone,
             )
             return [ProposedBlock(s, e, room, index=i) for i, (s, e) in enumerate(times)]
-        return [
-            ProposedBlock(
-                local_datetime(block.cleaned_data["date"], block.cleaned_data["starts"], zone),
-                local_datetime(block.cleaned_data["date"], block.cleaned_data["ends"], zone),
-                block.cleaned_data.get("room") if ilt else None,
-                index=index,
-            )
-            for index, block in self.blocks.filled_forms
-        ]
+        rows = self.blocks.filled_forms
+        blocks: list[ProposedBlock] = []
+        for index, row in rows:
+            room = row.cleaned_data.get("room") if ilt else None
+            times = row.instants_in(self.zone)
+            if times is not None:
+                blocks.append(ProposedBlock(*times, room, index=index))
+        return blocks if len(blocks) == len(rows) else None
 
     # -- service inputs ----------------------------------------------------------------------
 
@@ -289,7 +326,7 @@ class SessionPlan:
             delivery_mode=data["delivery_mode"],
             capacity=data["capacity"],
             min_attendees=data.get("min_attendees") or 0,
-            time_zone=data["time_zone"],
+            time_zone=self.zone,
             blocks=self._proposed_blocks,
             instructors=self._instructors(),
             host_account=data.get("host_account") if vilt else None,

@@ -17,7 +17,6 @@ from scheduling.forms.fields import (
     RoomChoiceField,
     active_instructors,
     bookable_rooms,
-    local_datetime,
     validate_date_range,
 )
 from scheduling.models import (
@@ -31,6 +30,7 @@ from scheduling.services import (
     BlockChange,
 )
 from tms.exceptions import DomainError
+from tms.timezones import NonexistentLocalTime, local_instant
 from venues.models import MAX_CAPACITY, Room
 
 
@@ -45,6 +45,7 @@ class BlockChangeForm(DatedBlockForm):
         self, *args: Any, session: Session, block: SessionBlock | None = None, **kwargs: Any
     ) -> None:
         self.session = session
+        self.zone = session.time_zone
         if block is not None and "initial" not in kwargs:
             zone = zoneinfo.ZoneInfo(session.time_zone)
             start, end = block.starts_at.astimezone(zone), block.ends_at.astimezone(zone)
@@ -63,11 +64,10 @@ class BlockChangeForm(DatedBlockForm):
             del self.fields["room"]
 
     def times(self) -> tuple[dt.datetime, dt.datetime]:
-        data, zone = self.cleaned_data, self.session.time_zone
-        return (
-            local_datetime(data["date"], data["starts"], zone),
-            local_datetime(data["date"], data["ends"], zone),
-        )
+        """Call after `is_valid()`: the instants read in the session's zone by `clean()`."""
+        if self.instants is None:
+            raise ValueError("times() needs a valid form")
+        return self.instants
 
     def to_change(self, block: SessionBlock) -> BlockChange:
         starts_at, ends_at = self.times()
@@ -158,17 +158,21 @@ class SessionSettingsForm(forms.Form):
     def _local(self, moment: dt.datetime | None) -> dt.datetime | None:
         return moment.astimezone(self.zone).replace(tzinfo=None) if moment else None
 
-    def _aware(self, value: dt.datetime | None) -> dt.datetime | None:
-        """A naive wall-clock reading, in the session's zone."""
-        if value is None:
-            return None
-        return local_datetime(value.date(), value.time(), self.session.time_zone)
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
         if opens and closes and closes <= opens:
             self.add_error("registration_closes_at", _("Registration must close after it opens."))
+        self._instants: dict[str, dt.datetime | None] = {}
+        for name, value in (("registration_opens_at", opens), ("registration_closes_at", closes)):
+            try:
+                self._instants[name] = (
+                    local_instant(value.date(), value.time(), self.session.time_zone)
+                    if value
+                    else None
+                )
+            except NonexistentLocalTime as error:
+                self.add_error(name, error.message)
         capacity, minimum = data.get("capacity"), data.get("min_attendees")
         if capacity and minimum is not None and minimum > capacity:
             self.add_error("min_attendees", _("The minimum cannot exceed the capacity."))
@@ -179,8 +183,8 @@ class SessionSettingsForm(forms.Form):
         return {
             "capacity": data["capacity"],
             "min_attendees": data["min_attendees"],
-            "registration_opens_at": self._aware(data.get("registration_opens_at")),
-            "registration_closes_at": self._aware(data.get("registration_closes_at")),
+            "registration_opens_at": self._instants["registration_opens_at"],
+            "registration_closes_at": self._instants["registration_closes_at"],
             "notes": data.get("notes") or "",
         }
 

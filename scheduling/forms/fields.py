@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,18 +16,8 @@ from instructors.models import Instructor
 from scheduling.models import DeliveryMode
 from tms.api import EARLIEST, LATEST
 from tms.forms import time_zone_choices  # noqa: F401 (re-exported for the scheduling forms)
+from tms.timezones import NonexistentLocalTime, local_instant
 from venues.models import HostAccount, Room, Site
-
-
-def local_datetime(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
-    """`day` at wall-clock `clock` in `zone`, as an aware datetime.
-
-    A time skipped by a spring-forward gap moves forward (as the weekly series does); an
-    ambiguous autumn time means its first occurrence.
-    """
-    tz = zoneinfo.ZoneInfo(zone)
-    local = dt.datetime.combine(day, clock, tzinfo=tz)
-    return local.astimezone(dt.UTC).astimezone(tz)
 
 
 def validate_date_range(value: dt.date) -> None:
@@ -44,9 +32,10 @@ def validate_date_range(value: dt.date) -> None:
         )
 
 
-@functools.cache
 def default_time_zone() -> str:
-    """The zone most sites use (a sensible first choice), else the server's zone."""
+    """The zone most sites use (a sensible first choice), else the server's zone. Read each
+    time (one small query): a process-wide cache kept the zone of whatever sites existed when
+    it first ran."""
     from django.conf import settings
 
     common = (
@@ -116,18 +105,44 @@ def active_instructors() -> QuerySet[Instructor]:
 
 class DatedBlockForm(forms.Form):
     """A day and a local start and end (wall-clock time); the end must come after the start.
-    The base of the block forms, which add the room."""
+    The base of the block forms, which add the room.
+
+    A form that knows its zone when it is built sets `zone` (a saved session's): `clean()`
+    then turns the times into `instants`. The new-session rows learn the zone from the session
+    form and call `instants_in()` themselves.
+    """
 
     date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_date_range])
     starts = forms.TimeField(label=_("Start"), widget=TimeInput())
     ends = forms.TimeField(label=_("End"), widget=TimeInput())
+
+    zone: str | None = None
+    instants: tuple[dt.datetime, dt.datetime] | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         starts, ends = data.get("starts"), data.get("ends")
         if starts and ends and ends <= starts:
             self.add_error("ends", _("The block must end after it starts."))
+        elif self.zone and starts and ends and data.get("date"):
+            self.instants = self.instants_in(self.zone)
         return data
+
+    def instants_in(self, zone: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """Start and end read in `zone` by the one clock-change rule
+        (`tms.timezones.local_instant`): a time the clocks skip becomes an error on its field
+        (and None is returned); a repeated time is its first occurrence."""
+        day = self.cleaned_data["date"]
+        clocks = {"starts": self.cleaned_data["starts"], "ends": self.cleaned_data["ends"]}
+        found: dict[str, dt.datetime] = {}
+        for name, clock in clocks.items():
+            try:
+                found[name] = local_instant(day, clock, zone, field=name)
+            except NonexistentLocalTime as error:
+                self.add_error(name, error.message)
+        if len(found) < len(clocks):
+            return None
+        return found["starts"], found["ends"]
 
 
 def delivery_mode_filter() -> forms.ChoiceField:

@@ -11,11 +11,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.forms.fields import (
-    DateInput,
-    TimeInput,
-    local_datetime,
+    DatedBlockForm,
     time_zone_choices,
-    validate_date_range,
 )
 from scheduling.models import (
     Course,
@@ -23,29 +20,20 @@ from scheduling.models import (
 from venues.models import MAX_CAPACITY, RoomFeature, Site
 
 
-class SlotForm(forms.Form):
-    """One time slot, typed as wall-clock time in a zone."""
+class SlotForm(DatedBlockForm):
+    """One time slot, typed as wall-clock time in a zone (read like a block's times)."""
 
-    date = forms.DateField(label=_("Date"), widget=DateInput(), validators=[validate_date_range])
-    starts = forms.TimeField(label=_("Start"), widget=TimeInput())
-    ends = forms.TimeField(label=_("End"), widget=TimeInput())
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        starts, ends = data.get("starts"), data.get("ends")
-        if starts and ends and ends <= starts:
-            self.add_error("ends", _("The end must be after the start."))
-        return data
+        self.zone = self.cleaned_data.get("time_zone")
+        return super().clean()
 
     def blocks(self) -> list[tuple[dt.datetime, dt.datetime]]:
-        data = self.cleaned_data
-        return [
-            (
-                local_datetime(data["date"], data["starts"], data["time_zone"]),
-                local_datetime(data["date"], data["ends"], data["time_zone"]),
-            )
-        ]
+        """Call after `is_valid()`."""
+        if self.instants is None:
+            raise ValueError("blocks() needs a valid form")
+        return [self.instants]
 
 
 class RoomSearchForm(SlotForm):

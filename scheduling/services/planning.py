@@ -33,6 +33,7 @@ from scheduling.models import (
     InstructorBooking,
     RoomBooking,
 )
+from scheduling.services.local_times import warn_repeated_times, warn_zone_differs
 from venues.models import HostAccount, Room, RoomClosure, RoomFeature
 
 
@@ -149,6 +150,9 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
         _check_host_account(proposal, report)
     if proposal.check_instructors and proposal.instructors:
         _check_instructors(proposal, report)
+    if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
+        warn_zone_differs(proposal.time_zone, [b.room for b in proposal.blocks], report)
+    warn_repeated_times(proposal.time_zone, proposal.blocks, report)
     return report
 
 

@@ -8,15 +8,9 @@ import zoneinfo
 from django.utils.translation import gettext as _
 
 from tms.exceptions import RuleViolation
+from tms.timezones import local_instant
 
 MAX_OCCURRENCES = 104
-
-
-def _aware(day: dt.date, clock: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    """Local wall-clock time on `day`; a time skipped by a spring-forward gap moves forward."""
-    local = dt.datetime.combine(day, clock, tzinfo=zone)
-    # Round-trip through UTC: a non-existent local time (in the DST gap) normalises forward.
-    return local.astimezone(dt.UTC).astimezone(zone)
 
 
 def weekly_block_times(
@@ -31,9 +25,12 @@ def weekly_block_times(
     """Start/end instants of a weekly series, at the same local time in `time_zone` each week.
 
     09:00 local stays 09:00 local across daylight-saving changes (the UTC instant shifts).
+    Local times become instants by the one rule of `tms.timezones.local_instant`: a series
+    meeting a time the clocks skip is refused (field "starts" or "ends", naming the day and the
+    change); a repeated time is its first occurrence.
     """
     try:
-        zone = zoneinfo.ZoneInfo(time_zone)
+        zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise RuleViolation(
             _("%s is not a known time zone.") % time_zone,
@@ -55,5 +52,10 @@ def weekly_block_times(
     series = []
     for week in range(occurrences):
         day = first_day + dt.timedelta(weeks=week * every_weeks)
-        series.append((_aware(day, starts, zone), _aware(day, ends, zone)))
+        series.append(
+            (
+                local_instant(day, starts, time_zone, field="starts"),
+                local_instant(day, ends, time_zone, field="ends"),
+            )
+        )
     return series

@@ -46,16 +46,73 @@ def test_weekly_series_stays_at_nine_local_across_the_autumn_clock_change():
     assert [s.astimezone(dt.UTC).hour for s, _ in series] == [13, 13, 14]
 
 
-def test_a_time_skipped_by_the_clock_change_moves_forward():
-    ((start, end),) = weekly_block_times(
-        first_day=dt.date(2030, 3, 31),
-        starts=dt.time(2, 30),
-        ends=dt.time(4),
-        occurrences=1,
-        time_zone="Europe/Paris",
+@pytest.mark.parametrize(
+    ("zone", "first_day", "starts", "ends", "field", "message"),
+    [
+        (
+            "Europe/Paris",
+            dt.date(2030, 3, 24),
+            dt.time(2, 30),
+            dt.time(4),
+            "starts",
+            "02:30 does not exist on Sun 31 Mar 2030 in Europe/Paris: "
+            "clocks go forward from 02:00 to 03:00.",
+        ),
+        (
+            "America/New_York",
+            dt.date(2030, 3, 3),
+            dt.time(1),
+            dt.time(2, 15),
+            "ends",
+            "02:15 does not exist on Sun 10 Mar 2030 in America/New_York: "
+            "clocks go forward from 02:00 to 03:00.",
+        ),
+        (
+            "Australia/Sydney",
+            dt.date(2030, 10, 6),
+            dt.time(2),
+            dt.time(4),
+            "starts",
+            "02:00 does not exist on Sun 6 Oct 2030 in Australia/Sydney: "
+            "clocks go forward from 02:00 to 03:00.",
+        ),
+        (
+            "Australia/Lord_Howe",
+            dt.date(2030, 9, 29),
+            dt.time(2, 15),
+            dt.time(4),
+            "starts",
+            "02:15 does not exist on Sun 6 Oct 2030 in Australia/Lord_Howe: "
+            "clocks go forward from 02:00 to 02:30.",
+        ),
+    ],
+)
+def test_a_series_meeting_a_time_the_clocks_skip_is_refused_naming_the_change(
+    zone, first_day, starts, ends, field, message
+):
+    # Moving the time forward would shrink the block (or end it before it starts) without a
+    # word: the series is refused instead, naming the occurrence's day and the change.
+    with pytest.raises(RuleViolation) as refused:
+        weekly_block_times(
+            first_day=first_day, starts=starts, ends=ends, occurrences=3, time_zone=zone
+        )
+    assert refused.value.message == message
+    assert refused.value.fields == {field: [message]}
+
+
+def test_a_series_over_the_autumn_change_takes_the_first_of_a_repeated_time():
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    series = weekly_block_times(
+        first_day=dt.date(2030, 10, 27),
+        starts=dt.time(1, 30),
+        ends=dt.time(1, 45),
+        occurrences=2,
+        time_zone="America/New_York",
     )
-    assert start.astimezone(PARIS).strftime("%H:%M") == "03:30"
-    assert end > start
+    start, end = series[1]
+    assert start == dt.datetime(2030, 11, 3, 5, 30, tzinfo=dt.UTC)
+    assert start.astimezone(new_york).tzname() == "EDT"
+    assert end - start == dt.timedelta(minutes=15)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """Warnings are shown but allowed: the session is still created."""
 
+import datetime as dt
+
 import pytest
 
 from scheduling.models import Session
@@ -97,3 +99,43 @@ def test_a_clean_plan_has_no_warnings(course, instructor, room):
     )
     assert report.ok
     assert report.warnings == []
+
+
+def test_a_room_in_another_zone_than_the_session_is_a_warning(course, instructor):
+    factories.QualificationFactory(instructor=instructor, course=course)
+    paris = factories.RoomFactory(name="Salle 1")
+    new_york = factories.RoomFactory(site=factories.SiteFactory(time_zone="America/New_York"))
+    blocks = [
+        (at("2030-03-04", "09:00"), at("2030-03-04", "12:00")),
+        (at("2030-03-05", "09:00"), at("2030-03-05", "12:00")),
+    ]
+    proposal = _proposal(course, instructor, paris, blocks)
+    proposal.blocks = [proposal.blocks[0], ProposedBlock(*blocks[1], new_york, index=1)]
+
+    report = evaluate(proposal, now=NOW)
+
+    assert report.ok
+    (warning,) = [w for w in report.warnings if w.code == "zone_differs_from_site"]
+    assert warning.field == "time_zone"
+    assert warning.message == (
+        f"The session's times are in Europe/Paris, but {new_york.site.name} "
+        f"(room {new_york.name}) is in America/New_York."
+    )
+
+
+def test_a_block_in_the_repeated_autumn_hour_is_a_warning_naming_which_one(course, instructor):
+    factories.QualificationFactory(instructor=instructor, course=course)
+    room = factories.RoomFactory()
+    # 02:30 happens twice in Paris on Sun 27 Oct 2030; 01:30 UTC is the second (CET).
+    start = dt.datetime(2030, 10, 27, 1, 30, tzinfo=dt.UTC)
+    report = evaluate(
+        _proposal(course, instructor, room, [(start, start + dt.timedelta(hours=2))]), now=NOW
+    )
+
+    assert report.ok
+    (warning,) = [w for w in report.warnings if w.code == "repeated_local_time"]
+    assert warning.field == "blocks[0]"
+    assert warning.message == (
+        "02:30 on Sun 27 Oct 2030 happens twice in Europe/Paris (clocks go back from 03:00 to "
+        "02:00): this block starts at the second 02:30, CET (UTC+01:00)."
+    )
