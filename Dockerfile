@@ -14,7 +14,8 @@ WORKDIR /app
 RUN useradd --system --create-home --home-dir /home/tms --uid 1000 tms
 
 COPY . .
-RUN pip install . && rm -rf build *.egg-info
+# The versions CI tested (requirements.lock); dev tools in the lock are not installed.
+RUN pip install -c requirements.lock . && rm -rf build *.egg-info
 
 # Settings refuse to load without a SECRET_KEY and, with no DATABASE_URL, would start an
 # embedded PostgreSQL. collectstatic needs neither, so give it build-time dummies; the real

@@ -5,11 +5,19 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
-VENV := .venv
+# Python 3.11-3.13. A new venv gets PYTHON, or else the newest of SUPPORTED_PYTHONS that runs
+# (a pyenv shim runs once pyenv has selected its version: `pyenv global`, `pyenv local` or
+# PYENV_VERSION). A venv keeps the interpreter it was made with; VENV names another one, e.g.
+# `make test VENV=.venv-3.13 PYTHON=python3.13`.
+SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
+PYTHON ?=
+VENV ?= .venv
 PY := $(VENV)/bin/python
 RUFF := $(VENV)/bin/ruff
 STAMP := $(VENV)/.installed
+# Exact versions of every dependency, dev tools included: `make venv` installs these.
+LOCK := requirements.lock
+LOCK_ARGS ?=
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -19,23 +27,53 @@ PYTEST_ARGS ?=
 TEST_PG_DIR ?= $(CURDIR)/.data/postgres-test
 BENCH_PG_DIR ?= $(CURDIR)/.data/postgres-bench
 
-.PHONY: help venv run test lint fmt bench clean
+.PHONY: help venv run test lint typecheck fmt lock lock-check bench clean
 
 help:
 	@echo "make run    create .venv, migrate, load demo data once, serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the test suite (PYTEST_ARGS='-k name' to select)"
-	@echo "make lint   ruff check + ruff format --check"
+	@echo "make lint   ruff check + ruff format --check + make typecheck"
+	@echo "make typecheck  mypy on the modules listed in pyproject.toml [tool.mypy] files"
+	@echo "make lock   re-pin $(LOCK) after a change to pyproject.toml (LOCK_ARGS=--upgrade: newest)"
 	@echo "make fmt    ruff check --fix + ruff format"
 	@echo "make bench  run every bench/*.py; fails if any fails"
 	@echo "make clean  remove caches, collected static files and the test/bench databases"
 
 venv: $(STAMP)
+ifneq ($(PYTHON),)
+	@[ "$$($(PY) -c 'import sys; print(sys.version_info[:2])')" = \
+		"$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])' 2>&1)" ] \
+		|| echo "Note: $(VENV) keeps the $$($(PY) --version) it was made with, not $(PYTHON);" \
+			"give another VENV=... for a second venv, or remove $(VENV)." >&2
+endif
 
-# Re-installs only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11" >&2; exit 1; }
-	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# The venv's interpreter; made only when missing (or its interpreter is gone).
+$(PY):
+	@python='$(PYTHON)'; \
+	if [ -z "$$python" ]; then \
+		for candidate in $(SUPPORTED_PYTHONS); do \
+			if "$$candidate" -c '' >/dev/null 2>&1; then python=$$candidate; break; fi; \
+		done; \
+	fi; \
+	if [ -z "$$python" ]; then \
+		echo "No Python 3.11, 3.12 or 3.13 found: none of $(SUPPORTED_PYTHONS) runs." >&2; \
+		echo "Install one, or name it: make $(or $(MAKECMDGOALS),venv) PYTHON=/path/to/python3.x" >&2; \
+		exit 1; \
+	fi; \
+	if ! "$$python" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'; then \
+		echo "PYTHON=$$python is not Python 3.11, 3.12 or 3.13 ($$("$$python" --version 2>&1))" >&2; \
+		exit 1; \
+	fi; \
+	if ! "$$python" -c 'import ensurepip, venv' 2>/dev/null; then \
+		echo "$$python cannot make a venv (Debian/Ubuntu: apt-get install python3-venv)" >&2; \
+		exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$python ($$("$$python" --version))"; \
+	"$$python" -m venv --clear $(VENV)
+
+# Re-installs when pyproject.toml or the lock is newer than the stamp.
+$(STAMP): pyproject.toml $(LOCK) | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c $(LOCK) -e '.[dev]'
 	@touch $@
 
 run: export DEBUG ?= 1
@@ -51,10 +89,31 @@ test: venv
 lint: venv
 	$(RUFF) check .
 	$(RUFF) format --check .
+	@$(MAKE) --no-print-directory typecheck
+
+# mypy's Django plugin imports the settings; a DATABASE_URL (never connected to) keeps them
+# from starting an embedded PostgreSQL.
+typecheck: venv
+	DEBUG=1 DATABASE_URL=postgres://typecheck@127.0.0.1:1/typecheck $(VENV)/bin/mypy
 
 fmt: venv
 	$(RUFF) check --fix .
 	$(RUFF) format .
+
+# One set of pins for Python 3.11-3.13 (environment markers where they differ), resolved by uv
+# from the package index alone (uv reads no pip configuration). Keeps the pins it can unless
+# LOCK_ARGS says otherwise (--upgrade, --upgrade-package NAME); `make venv` then installs them.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal \
+	--python-version 3.11 --custom-compile-command 'make lock' --quiet
+lock: | $(PY)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet --disable-pip-version-check -c $(LOCK) uv
+	$(UV_COMPILE) $(LOCK_ARGS) -o $(LOCK)
+
+# Fails when pyproject.toml asks for something the lock does not pin (run `make lock`).
+lock-check: venv
+	@fresh=$$(mktemp); trap 'rm -f "$$fresh"' EXIT; cp $(LOCK) "$$fresh"; \
+	$(UV_COMPILE) -o "$$fresh"; \
+	diff -u $(LOCK) "$$fresh" || { echo "$(LOCK) is out of date with pyproject.toml: run make lock" >&2; exit 1; }
 
 # Files starting with "_" are helpers, not benchmarks.
 bench: venv
@@ -72,4 +131,4 @@ bench: venv
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis test-results staticfiles build *.egg-info
 	rm -rf '$(TEST_PG_DIR)' '$(BENCH_PG_DIR)'
-	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path "./.venv*" -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

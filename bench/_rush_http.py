@@ -16,6 +16,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -69,7 +70,7 @@ class Gunicorn:
         )
         env.pop("DJANGO_SETTINGS_MODULE", None)
         self.command = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            str(Path(sys.executable).parent / "gunicorn"),  # of the venv running the bench
             "tms.wsgi",
             # gunicorn.conf.py in ROOT (the working directory) gives the rest: worker class,
             # keep-alive, access log.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
@@ -44,7 +44,7 @@ def _lock_instructor(instructor_id: int) -> Instructor:
 
 def instructor_create(
     *,
-    user: AbstractBaseUser,
+    user: User,
     home_time_zone: str,
     weekly_hour_limit: int = 40,
     day_rate: Decimal = Decimal("0"),

@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.db import connection
 from django.db.models import (
     DateTimeField,
@@ -21,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Value,
 )
+from django.db.models.expressions import CombinedExpression
 
 from instructors.models import Instructor, Qualification, Unavailability
 from scheduling.models import (
@@ -38,7 +40,8 @@ from scheduling.services.planning import block_range
 from tms.roles import Role, roles_of
 from venues.models import Room, RoomClosure
 
-User = AbstractBaseUser | AnonymousUser
+# Whoever asks: a signed-in account (Django's user model, as on `request.user`) or a visitor.
+User = Account | AnonymousUser
 
 
 # --- Visibility ---------------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def session_list_for(user: User) -> QuerySet[Session]:
     if held & {Role.COORDINATOR, Role.AUDITOR}:
         return sessions
     published = Q(status=SessionStatus.SCHEDULED, course__active=True)
-    if Role.INSTRUCTOR in held:
+    if Role.INSTRUCTOR in held and user.is_authenticated:
         teaching = Exists(
             InstructorAssignment.objects.filter(session=OuterRef("pk"), instructor__user=user)
         )
@@ -106,7 +109,7 @@ SELECT 1 FROM scheduling_session s JOIN scheduling_course c ON c.id = s.course_i
 """.replace("{visible}", VISIBLE_CONDITION)
 
 
-def visibility_params(user: User | None) -> dict[str, object]:
+def visibility_params(user: User | None) -> dict[str, int | bool | None]:
     """Parameters of VISIBLE_CONDITION for this user (None: a service acting for nobody in
     particular sees everything). A user with no role sees nothing."""
     if user is None:
@@ -169,7 +172,9 @@ class Minutes(Func):
     output_field = DurationField()
 
 
-def _shifted(moment: dt.datetime, minutes_field: str, sign: int) -> ExpressionWrapper:
+def _shifted(
+    moment: dt.datetime, minutes_field: str, sign: int
+) -> ExpressionWrapper[CombinedExpression]:
     expression = Value(moment, output_field=DateTimeField())
     delta = Minutes(OuterRef(minutes_field))
     combined = expression - delta if sign < 0 else expression + delta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from tms.models import Profile
 from tms.validators import validate_time_zone
 
 
-def profile_set_time_zone(*, user: AbstractBaseUser, time_zone: str) -> Profile:
+def profile_set_time_zone(*, user: User, time_zone: str) -> Profile:
     """The zone the user reads times in (emails, reminders, invites, pages)."""
     try:
         validate_time_zone(time_zone)

@@ -7,6 +7,7 @@ deadlocking.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
@@ -25,7 +26,7 @@ from scheduling.models import (
     Session,
     SessionBlock,
 )
-from scheduling.services.planning import Proposal, block_range, evaluate, room_range
+from scheduling.services.planning import Finding, Proposal, block_range, evaluate, room_range
 from tms.exceptions import Busy, ResourceConflict, RuleViolation
 
 StrOrPromise = str | Promise
@@ -85,7 +86,7 @@ def lock_session(session_id: int) -> Session:
         )
 
 
-def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-untyped-def]
+def raise_for_report(proposal: Proposal, *, now: dt.datetime) -> list[Finding]:
     """Lock the resources (FOR SHARE), evaluate the proposal; raise the right error, else
     return the warnings."""
     share_lock_resources(proposal)
@@ -101,7 +102,7 @@ def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-unt
 
 
 @contextmanager
-def constraint_guard(recheck: Callable[[], Proposal], *, now) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def constraint_guard(recheck: Callable[[], Proposal], *, now: dt.datetime) -> Iterator[None]:
     """Run booking writes in a savepoint; map database refusals to domain errors.
 
     A concurrent transaction may book the same resource between our check and our insert.
@@ -150,17 +151,18 @@ def book_blocks_locked(
     """
     active = [b for b in blocks if b.is_active]
     rooms = sorted(
-        (b for b in active if b.room is not None), key=lambda b: (b.room_id, b.starts_at)
+        ((b, b.room) for b in active if b.room is not None),
+        key=lambda pair: (pair[1].pk, pair[0].starts_at),
     )
     RoomBooking.objects.bulk_create(
         [
             RoomBooking(
                 session=session,
                 block=b,
-                room_id=b.room_id,
-                during=room_range(b.room, b.starts_at, b.ends_at),  # type: ignore[arg-type]
+                room=room,
+                during=room_range(room, b.starts_at, b.ends_at),
             )
-            for b in rooms
+            for b, room in rooms
         ]
     )
     if session.host_account_id is not None:

@@ -331,7 +331,18 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
 
 
 def _ranges_overlap(a: DateTimeTZRange, b: DateTimeTZRange) -> bool:
-    return bool(a.lower < b.upper and b.lower < a.upper)
+    """Whether two half-open ranges share a moment, as PostgreSQL's `&&` (a missing bound is
+    unbounded on that side)."""
+    return (a.lower is None or b.upper is None or a.lower < b.upper) and (
+        b.lower is None or a.upper is None or b.lower < a.upper
+    )
+
+
+def _bounds(during: DateTimeTZRange) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a booking's range; bookings are always written with both."""
+    if during.lower is None or during.upper is None:
+        raise ValueError(f"booking range {during!r} has no start or no end")
+    return during.lower, during.upper
 
 
 def _block_index_for(blocks: Iterable[ProposedBlock], room_id: int, taken: DateTimeTZRange) -> int:
@@ -447,14 +458,14 @@ def _check_qualifications(
                 % {"who": person, "code": proposal.course.code},
                 "instructors",
             )
-        elif expiry[pk] is not None and expiry[pk] < last_day:
+        elif (expires_on := expiry[pk]) is not None and expires_on < last_day:
             report.error(
                 "qualification_expired",
                 _(
                     "%(who)s's qualification for %(code)s expires on %(day)s, "
                     "before the session ends."
                 )
-                % {"who": person, "code": proposal.course.code, "day": expiry[pk].isoformat()},
+                % {"who": person, "code": proposal.course.code, "day": expires_on.isoformat()},
                 "instructors",
             )
 
@@ -519,11 +530,10 @@ def _warn_load_and_sites(
         "instructor_id", "during", "block__room__site_id"
     ):
         zone = people[pk].home_time_zone
-        hours[(pk, _week_start(during.lower, zone))] += (
-            during.upper - during.lower
-        ).total_seconds() / 3600
+        starts_at, ends_at = _bounds(during)
+        hours[(pk, _week_start(starts_at, zone))] += (ends_at - starts_at).total_seconds() / 3600
         if site_id is not None:
-            sites[(pk, _local(during.lower, zone).date())].add(site_id)
+            sites[(pk, _local(starts_at, zone).date())].add(site_id)
 
     new_hours: dict[tuple[int, dt.datetime], float] = defaultdict(float)
     for pk, person in people.items():
@@ -531,9 +541,9 @@ def _warn_load_and_sites(
         for block in blocks:
             week = _week_start(block.starts_at, zone)
             new_hours[(pk, week)] += (block.ends_at - block.starts_at).total_seconds() / 3600
-            site_id = block.room.site_id if block.room is not None else None
+            block_site_id = block.room.site_id if block.room is not None else None
             day = _local(block.starts_at, zone).date()
-            others = sites[(pk, day)] - {site_id} if site_id is not None else set()
+            others = sites[(pk, day)] - {block_site_id} if block_site_id is not None else set()
             if others:
                 report.warn(
                     "two_sites_one_day",

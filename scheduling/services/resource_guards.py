@@ -20,6 +20,7 @@ MAX_NAMED_CONFLICTS = 20
 
 def refuse_booked_resource(resource: str, obj: Any, period: DateTimeTZRange, message: str) -> None:
     """Raise a 409 naming the sessions whose bookings of `obj` overlap `period`, if any."""
+    bookings: QuerySet[RoomBooking] | QuerySet[InstructorBooking]
     if resource == "room":
         bookings = RoomBooking.objects.filter(room_id=obj.pk, during__overlap=period)
     elif resource == "instructor":

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -105,7 +105,7 @@ def _check_inputs(data: SessionInput) -> None:
 def session_create(
     *,
     data: SessionInput,
-    created_by: AbstractBaseUser | None = None,
+    created_by: User | None = None,
     now: dt.datetime | None = None,
 ) -> Session:
     """Schedule a session with its blocks, room or host account, and instructors.
