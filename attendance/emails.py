@@ -13,7 +13,6 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from attendance.models import Registration, RegistrationStatus
@@ -24,20 +23,7 @@ from notifications.models import OutboxMessage
 from notifications.registry import Rendered, Superseded, register
 from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
 from tms.links import absolute_link
-
-
-def recipient_zone(user: AbstractBaseUser | None, fallback: str) -> str:
-    """The time zone a person reads times in: the one chosen in their settings, an
-    instructor's home zone, or the venue's."""
-    if user is None:
-        return fallback
-    profile = getattr(user, "profile", None)
-    if profile is not None:
-        return str(profile.time_zone)
-    instructor = getattr(user, "instructor_profile", None)
-    if instructor is not None:
-        return str(instructor.home_time_zone)
-    return fallback
+from tms.timezones import reader_zone
 
 
 def _part(block: SessionBlock, local: zoneinfo.ZoneInfo) -> dict[str, Any]:
@@ -124,7 +110,7 @@ def build_registration_message(message: OutboxMessage) -> Rendered:
         "learner__profile", "session__course", "session__host_account"
     ).get(pk=message.context["registration_id"])
     session = registration.session
-    zone = recipient_zone(registration.learner, session.time_zone)
+    zone = reader_zone(registration.learner, session.time_zone)
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     facts = session_facts(session, zone=zone, show_join_link=confirmed)
     context: dict[str, Any] = {
@@ -196,7 +182,7 @@ def build_course_waitlist_message(message: OutboxMessage) -> Rendered:
     if "entry_id" in context:
         token = course_waitlist_token(context["entry_id"])
         context["leave_url"] = absolute_link("attendance:course-waitlist-link", token)
-    zone = recipient_zone(message.recipient, "UTC")
+    zone = reader_zone(message.recipient, "UTC")
     return Rendered(
         subject=_("You are on the waitlist for any date of %s") % message.context["course_title"],
         context=context,
@@ -210,7 +196,7 @@ def build_reminder(message: OutboxMessage) -> Rendered:
     )
     session = block.session
     recipient = message.recipient
-    zone = recipient_zone(recipient, session.time_zone)
+    zone = reader_zone(recipient, session.time_zone)
     is_teacher = message.context.get("role") == "instructor"
     confirmed = (
         is_teacher
@@ -238,7 +224,7 @@ def build_reminder(message: OutboxMessage) -> Rendered:
 
 def build_low_enrolment(message: OutboxMessage) -> Rendered:
     session = Session.objects.select_related("course").get(pk=message.context["session_id"])
-    zone = recipient_zone(message.recipient, session.time_zone)
+    zone = reader_zone(message.recipient, session.time_zone)
     facts = session_facts(session, zone=zone, show_join_link=False)
     subject = _("Low enrolment: %(code)s on %(day)s (%(n)s of minimum %(m)s)") % {
         "code": session.course.code,

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.db.models import (
     Case,
     Count,
@@ -41,7 +42,7 @@ from scheduling.selectors import effective_capacity, session_is_taught_by
 from tms.permissions import Scope
 from tms.roles import Role, roles_of
 
-User = AbstractBaseUser | AnonymousUser
+User = Account | AnonymousUser
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,13 @@ def schedule(db, course, room, instructor):  # type: ignore[no-untyped-def]
         return session_create(data=data, now=now)
 
     return make
+
+
+@pytest.fixture
+def published(schedule):  # type: ignore[no-untyped-def]
+    """A scheduled (published) ILT session on 2030-03-04 09:00 Paris, capacity 2."""
+
+    def make(capacity: int = 2, **kwargs: Any) -> Session:
+        return schedule(status="scheduled", capacity=capacity, **kwargs)  # type: ignore[no-any-return]
+
+    return make

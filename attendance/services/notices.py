@@ -13,7 +13,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -77,9 +77,7 @@ def _door_messages(call: DoorCall, _language: str) -> str:
     return json.dumps(sets[call])
 
 
-def _spec(
-    learner: AbstractBaseUser, event_key: str, template: str, rule: str, **context: Any
-) -> MessageSpec:
+def _spec(learner: User, event_key: str, template: str, rule: str, **context: Any) -> MessageSpec:
     return MessageSpec(
         address=getattr(learner, "email", ""),
         recipient_id=learner.pk,

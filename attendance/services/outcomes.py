@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ def completion_record(
     *,
     registration_id: int,
     status: str,
-    recorded_by: AbstractBaseUser | None,
+    recorded_by: User | None,
     now: dt.datetime | None = None,
 ) -> Completion:
     """Record (or correct) whether a confirmed learner completed a session that has ended.

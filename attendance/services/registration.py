@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -133,7 +133,7 @@ class Registered:
     confirmed_at: dt.datetime | None
     offer_expires_at: dt.datetime | None
     session: SessionSnapshot
-    learner: AbstractBaseUser
+    learner: User
 
     @property
     def confirmed(self) -> bool:
@@ -153,10 +153,10 @@ SNAPSHOT_ATTEMPTS = 3
 def registration_create(
     *,
     session_id: int,
-    learner: AbstractBaseUser,
-    enrolled_by: AbstractBaseUser | None = None,
+    learner: User,
+    enrolled_by: User | None = None,
     source: str = RegistrationSource.SELF,
-    viewer: AbstractBaseUser | None = None,
+    viewer: User | None = None,
     now: dt.datetime | None = None,
 ) -> Registered:
     """Take a seat, or a place at the end of the line when the session is full or others are
@@ -180,7 +180,7 @@ def registration_create(
             if seat.outcome == "queued":
                 return _after_queueing(seat, snapshot, learner, source, now)
             return _registered(seat, snapshot, learner, source, now)
-        if seat.outcome == "clash":
+        if seat.outcome == "clash" and seat.clashing_block_id is not None:
             raise _clash(learner, seat.clashing_block_id)
         if seat.outcome == "missing":
             raise Session.DoesNotExist
@@ -190,8 +190,8 @@ def registration_create(
 
 def _take_new_seat(
     snapshot: SessionSnapshot,
-    learner: AbstractBaseUser,
-    enrolled_by: AbstractBaseUser | None,
+    learner: User,
+    enrolled_by: User | None,
     source: str,
     now: dt.datetime,
 ) -> SeatTaken:
@@ -220,7 +220,7 @@ def _take_new_seat(
 def _registered(
     seat: SeatTaken,
     snapshot: SessionSnapshot,
-    learner: AbstractBaseUser,
+    learner: User,
     source: str,
     now: dt.datetime,
 ) -> Registered:
@@ -247,7 +247,7 @@ def _registered(
 def _after_queueing(
     seat: SeatTaken,
     snapshot: SessionSnapshot,
-    learner: AbstractBaseUser,
+    learner: User,
     source: str,
     now: dt.datetime,
 ) -> Registered:
@@ -256,6 +256,7 @@ def _after_queueing(
     with transaction.atomic():
         session = lock_session_for_seats(snapshot.id)
         waitlist_promote_locked(session, now=now)
+    assert seat.registration_id is not None  # noqa: S101 - a written seat has an id
     row = Registration.objects.get(pk=seat.registration_id)
     return Registered(
         registration_id=row.pk,
@@ -272,7 +273,7 @@ def _after_queueing(
     )
 
 
-def _clash(learner: AbstractBaseUser, block_id: int | None) -> ScheduleClash:
+def _clash(learner: User, block_id: int) -> ScheduleClash:
     """The error for a learner who already holds a seat in an overlapping block."""
     block = SessionBlock.objects.select_related("session__course").get(pk=block_id)
     return ScheduleClash(
@@ -294,7 +295,7 @@ def _clash(learner: AbstractBaseUser, block_id: int | None) -> ScheduleClash:
     )
 
 
-def _check_learner(snapshot: SessionSnapshot, learner: AbstractBaseUser) -> None:
+def _check_learner(snapshot: SessionSnapshot, learner: User) -> None:
     if snapshot.existing_status is not None:
         raise AlreadyRegistered(
             _("%(who)s is already registered for this session (%(status)s).")
@@ -316,7 +317,7 @@ def registration_bulk_enrol(
     *,
     session_id: int,
     emails: Sequence[str],
-    enrolled_by: AbstractBaseUser,
+    enrolled_by: User,
     now: dt.datetime | None = None,
 ) -> BulkOutcome:
     """Enrol learners by email, each in its own transaction; unknown emails are reported."""
@@ -329,7 +330,7 @@ def registration_bulk_enrol(
     lookup = Q()
     for email in wanted:
         lookup |= Q(email__iexact=email)
-    users = {}
+    users: dict[str, User] = {}
     if wanted:
         for user in get_user_model().objects.filter(lookup).order_by("pk"):
             users.setdefault(user.email.lower(), user)
@@ -373,7 +374,7 @@ def _registration_locked(registration_id: int) -> tuple[Session, Registration]:
 def registration_cancel(
     *,
     registration_id: int,
-    cancelled_by: AbstractBaseUser | None,
+    cancelled_by: User | None,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Registration:
@@ -428,7 +429,7 @@ def _who(user: Any) -> str:
 
 
 def offer_accept(
-    *, registration_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
+    *, registration_id: int, learner: User, now: dt.datetime | None = None
 ) -> Registration:
     """The learner takes the offered seat before its deadline (through the seat door); for an
     any-date learner, their other places in the course's lines are withdrawn."""
@@ -456,7 +457,7 @@ def offer_accept(
 
 
 def offer_decline(
-    *, registration_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
+    *, registration_id: int, learner: User, now: dt.datetime | None = None
 ) -> Registration:
     """ "Not interested": the seat passes to the next in line in the same transaction."""
     now = now or timezone.now()
@@ -474,7 +475,7 @@ def offer_decline(
     return registration
 
 
-def _own_offer(registration: Registration, learner: AbstractBaseUser) -> None:
+def _own_offer(registration: Registration, learner: User) -> None:
     if registration.learner_id != learner.pk:
         raise Registration.DoesNotExist
     if registration.status != RegistrationStatus.OFFERED:
@@ -488,7 +489,7 @@ def waitlist_move(
     *,
     registration_id: int,
     to_position: int,
-    moved_by: AbstractBaseUser,
+    moved_by: User,
     reason: str,
     now: dt.datetime | None = None,
 ) -> Registration:
@@ -534,7 +535,7 @@ def waitlist_move(
 
 
 def course_waitlist_join(
-    *, course_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
+    *, course_id: int, learner: User, now: dt.datetime | None = None
 ) -> CourseWaitlistEntry:
     """Wait for the first seat that frees in any upcoming session of the course."""
     now = now or timezone.now()
@@ -558,9 +559,7 @@ def course_waitlist_join(
     return entry
 
 
-def course_waitlist_leave(
-    *, entry_id: int, learner: AbstractBaseUser, now: dt.datetime | None = None
-) -> None:
+def course_waitlist_leave(*, entry_id: int, learner: User, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     changed = CourseWaitlistEntry.objects.filter(
         pk=entry_id,

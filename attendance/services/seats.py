@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
@@ -148,7 +148,7 @@ class SessionSnapshot:
 
 
 def snapshot_for_registration(
-    session_id: int, learner_id: int, *, viewer: AbstractBaseUser | None
+    session_id: int, learner_id: int, *, viewer: User | None
 ) -> SessionSnapshot:
     """The session and this learner's standing in it, in one statement (no lock). A session
     the viewer may not see does not exist for them (None: no visibility check)."""

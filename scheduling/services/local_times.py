@@ -36,7 +36,7 @@ def first_room_site(rooms: Iterable[Room | None]) -> Site | None:
 
 def _sites_of(rooms: Sequence[Room]) -> dict[int, Site]:
     """Each room's site, from the rooms when loaded with them, else in one query."""
-    sites = {r.site_id: r.site for r in rooms if Room.site.is_cached(r)}  # type: ignore[attr-defined]
+    sites = {r.site_id: r.site for r in rooms if Room.site.is_cached(r)}
     missing = {r.site_id for r in rooms} - set(sites)
     if missing:
         sites.update(Site.objects.in_bulk(missing))

@@ -10,6 +10,7 @@ from notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from notifications.services import MessageSpec, message_resend, messages_enqueue, outbox_dispatch
 from tests.conftest import NOW
 from tms.celery import app as celery_app
+from tms.exceptions import InvalidTransition
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,38 @@ def test_join_link_is_only_in_invites_of_confirmed_learners(schedule, host_accou
     assert session.join_url in confirmed.body
     assert session.join_url not in waitlisted.body
     assert session.join_url not in waitlisted.alternatives[0][0]
+
+
+def test_messages_enqueue_reports_the_rows_it_wrote(learners):
+    first, second = learners(2)
+    specs = [
+        MessageSpec(address=p.email, event_key="test:1", template="x", rule="test")
+        for p in (first, second)
+    ]
+    no_address = MessageSpec(address="", event_key="test:1", template="x", rule="test")
+    assert messages_enqueue([*specs, no_address], now=NOW) == 2
+    assert messages_enqueue([*specs, specs[0]], now=NOW) == 0  # all of them duplicates
+    other_event = MessageSpec(address=first.email, event_key="test:2", template="x", rule="t")
+    assert messages_enqueue([other_event, specs[1]], now=NOW) == 1
+
+
+def test_a_waitlisted_mail_no_longer_true_when_its_turn_comes_is_skipped_not_sent(
+    scheduled, learners
+):
+    """The learner left the waitlist before the worker got to the mail: it is not sent
+    saying "position None"; the ledger says why."""
+    first, second = learners(2)
+    registration_create(session_id=scheduled.pk, learner=first, now=NOW)
+    waiting = registration_create(session_id=scheduled.pk, learner=second, now=NOW)
+    registration_cancel(registration_id=waiting.registration_id, cancelled_by=second, now=NOW)
+
+    outcome = outbox_dispatch(now=NOW)
+
+    assert outcome == {"sent": 2, "skipped": 1}  # first's confirmation, second's cancellation
+    skipped = OutboxMessage.objects.get(template="registration_waitlisted")
+    assert skipped.status == MessageStatus.SKIPPED
+    assert "no longer waitlisted" in skipped.last_error
+    assert not any("None" in m.body for m in mail.outbox)
+    assert [m.to for m in mail.outbox if "Waitlisted" in m.subject] == []
+    with pytest.raises(InvalidTransition):
+        message_resend(message_id=skipped.pk, now=NOW)

@@ -131,8 +131,8 @@ def test_the_offer_deadline_is_in_the_readers_zone(page_client, new_yorker, lear
     session.waitlist_policy = WaitlistPolicy.OFFER
     session.save()
     first = registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
-    mine = registration_create(session_id=session.pk, learner=new_yorker, now=NOW).registration
-    Registration.objects.filter(pk=first.registration.pk).update(
+    mine = registration_create(session_id=session.pk, learner=new_yorker, now=NOW).row()
+    Registration.objects.filter(pk=first.registration_id).update(
         status=RegistrationStatus.CANCELLED, cancelled_at=NOW
     )
     waitlist_promote(session_id=session.pk)

@@ -8,9 +8,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from attendance.emails import recipient_zone
 from tests import factories
 from tms.models import Profile
+from tms.timezones import reader_zone
 from tms.views import viewer_zone
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +51,14 @@ def test_the_chosen_zone_wins_over_the_instructor_home_zone_and_the_browser(rf: 
     http = rf.get("/", HTTP_COOKIE="tz=Asia/Tokyo")
     http.user = person.user
     assert viewer_zone(http) == zoneinfo.ZoneInfo("Europe/Paris")
-    assert recipient_zone(person.user, "UTC") == "Europe/Paris"
+    assert reader_zone(person.user, "UTC") == "Europe/Paris"
 
     Profile.objects.create(user=person.user, time_zone="America/Chicago")
     person.user.refresh_from_db()
     http.user = person.user
 
     assert viewer_zone(http) == zoneinfo.ZoneInfo("America/Chicago")
-    assert recipient_zone(person.user, "UTC") == "America/Chicago"
+    assert reader_zone(person.user, "UTC") == "America/Chicago"
 
 
 def test_the_signed_in_user_comes_with_settings_and_instructor_profile_in_one_query(
