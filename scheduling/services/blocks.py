@@ -29,6 +29,7 @@ from scheduling.services.booking import (
     constraint_guard,
     lock_session,
     raise_for_report,
+    retry_once_on_lock_timeout,
     unbook_blocks,
 )
 from scheduling.services.planning import (
@@ -100,6 +101,7 @@ class BlockChange:
     room: Room | None = None
 
 
+@retry_once_on_lock_timeout
 def session_reschedule(
     *, session_id: int, changes: Sequence[BlockChange], now: dt.datetime | None = None
 ) -> tuple[Session, list[Finding]]:
@@ -168,6 +170,7 @@ def _check_and_rebook(
     return warnings
 
 
+@retry_once_on_lock_timeout
 def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock:
     """Cancel one block and free its bookings; the last active block cannot be cancelled."""
     with transaction.atomic(durable=True):
@@ -193,6 +196,7 @@ def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock
     return block
 
 
+@retry_once_on_lock_timeout
 def block_restore(
     *, session_id: int, block_id: int, now: dt.datetime | None = None
 ) -> tuple[SessionBlock, list[Finding]]:
@@ -213,6 +217,7 @@ def block_restore(
     return block, warnings
 
 
+@retry_once_on_lock_timeout
 def block_add(
     *,
     session_id: int,
@@ -255,6 +260,7 @@ def _block_of(session: Session, block_id: int) -> SessionBlock:
         ) from None
 
 
+@retry_once_on_lock_timeout
 def session_assign_instructor(
     *, session_id: int, instructor: Instructor, role: str, now: dt.datetime | None = None
 ) -> tuple[InstructorAssignment, list[Finding]]:
@@ -294,6 +300,7 @@ def session_assign_instructor(
     return assignment, warnings
 
 
+@retry_once_on_lock_timeout
 def session_unassign_instructor(*, session_id: int, assignment_id: int) -> None:
     """Remove an instructor from a session, freeing their bookings."""
     with transaction.atomic(durable=True):

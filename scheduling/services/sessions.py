@@ -29,6 +29,7 @@ from scheduling.services.booking import (
     constraint_guard,
     lock_session,
     raise_for_report,
+    retry_once_on_lock_timeout,
     set_lock_timeout,
     unbook_blocks,
 )
@@ -101,6 +102,7 @@ def _check_inputs(data: SessionInput) -> None:
         raise RuleViolation(next(iter(fields.values()))[0], fields=fields)
 
 
+@retry_once_on_lock_timeout
 def session_create(
     *,
     data: SessionInput,
@@ -112,6 +114,7 @@ def session_create(
     Rules: see `planning.evaluate` (errors refuse, warnings are returned on `data.warnings`).
     Nothing is locked up front: the exclusion constraints serialise competing bookings, and a
     constraint violation from a race becomes the same 409 as a conflict found by the check.
+    A rival still open after the lock timeout costs one retry, then `Busy`.
     """
     now = now or timezone.now()
     _check_inputs(data)
@@ -186,6 +189,7 @@ def _require_publishable(
         raise RuleViolation(next(iter(fields.values()))[0], fields=fields)
 
 
+@retry_once_on_lock_timeout
 def session_transition(
     *,
     session_id: int,
@@ -239,6 +243,7 @@ def session_transition(
     return session
 
 
+@retry_once_on_lock_timeout
 def session_update(
     *,
     session_id: int,
