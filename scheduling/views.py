@@ -548,7 +548,11 @@ def instructor_search(request: HttpRequest) -> HttpResponse:
     people = None
     if searched and form.is_valid():
         people = list(
-            instructors_available(course=form.cleaned_data["course"], blocks=form.blocks())
+            instructors_available(
+                course=form.cleaned_data["course"],
+                blocks=form.blocks(),
+                time_zone=form.cleaned_data["time_zone"],
+            )
         )
     context = {"form": form, "people": people, "searched": searched}
     return render(

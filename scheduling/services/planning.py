@@ -133,6 +133,12 @@ def _local(moment: dt.datetime, zone: str) -> dt.datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(zone))
 
 
+def last_local_day(ends: Iterable[dt.datetime], zone: str) -> dt.date:
+    """The last date the blocks ending at `ends` touch in the session's `zone`: a qualification
+    that expires before it does not cover the session."""
+    return max(_local(end, zone).date() for end in ends)
+
+
 def _fmt(moment: dt.datetime, zone: str) -> str:
     return _local(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -434,7 +440,7 @@ def _check_qualifications(
             "instructor_id", "expires_on"
         )
     )
-    last_day = max(_local(b.ends_at, proposal.time_zone).date() for b in blocks)
+    last_day = last_local_day((b.ends_at for b in blocks), proposal.time_zone)
     for pk, person in people.items():
         if pk not in expiry:
             report.error(
