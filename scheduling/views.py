@@ -35,6 +35,7 @@ from scheduling.forms import (
     default_time_zone,
 )
 from scheduling.models import (
+    EDITABLE_STATUSES,
     AssignmentRole,
     BlockStatus,
     DeliveryMode,
@@ -60,7 +61,6 @@ from tms.views import can, policy_required, viewer_zone
 from venues.models import RoomFeature
 
 PAGE_SIZE = 25
-EDITABLE = (SessionStatus.DRAFT, SessionStatus.SCHEDULED)
 
 
 # --- Presentation helpers ---------------------------------------------------------------------
@@ -164,7 +164,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for b in blocks
     )
     teaches = session_is_taught_by(session, user)
-    editable = can(user, "session", "update") and session.status in EDITABLE
+    editable = can(user, "session", "update") and session.status in EDITABLE_STATUSES
     active_count = sum(1 for b in blocks if b.status == BlockStatus.ACTIVE)
     context = {
         "session": session,
@@ -290,7 +290,7 @@ def session_block_row(request: HttpRequest) -> HttpResponse:
 
 def _editable_session(request: HttpRequest, pk: int) -> Session:
     session = _get_session(request, pk)
-    if session.status not in EDITABLE:
+    if session.status not in EDITABLE_STATUSES:
         raise Http404(_("This session can no longer be edited."))
     return session
 

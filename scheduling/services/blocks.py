@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from instructors.models import Instructor
 from scheduling.models import (
+    EDITABLE_STATUSES,
     BlockStatus,
     InstructorAssignment,
     InstructorBooking,
     Session,
     SessionBlock,
-    SessionStatus,
 )
 from scheduling.services.booking import (
     book_blocks_locked,
@@ -74,8 +74,9 @@ def proposal_for_session(
     )
 
 
-def _editable(session: Session) -> None:
-    if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+def require_editable(session: Session) -> None:
+    """Refuse any change to a session that is over (completed) or cancelled."""
+    if session.status not in EDITABLE_STATUSES:
         raise InvalidTransition(
             _("A %s session cannot be edited.") % session.get_status_display().lower()
         )
@@ -114,7 +115,7 @@ def session_reschedule(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         blocks = {b.pk: b for b in session.blocks.select_related("room")}
         touched: list[SessionBlock] = []
         seen: set[int] = set()
@@ -175,7 +176,7 @@ def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock
     """Cancel one block and free its bookings; the last active block cannot be cancelled."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         block = _block_of(session, block_id)
         if not block.is_active:
             raise InvalidTransition(_("This block is already cancelled."))
@@ -204,7 +205,7 @@ def block_restore(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         block = _block_of(session, block_id)
         if block.is_active:
             raise InvalidTransition(_("This block is not cancelled."))
@@ -230,7 +231,7 @@ def block_add(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         if starts_at < now:
             raise RuleViolation(
                 _("A new block cannot lie in the past."), fields={"starts_at": [_("In the past.")]}
@@ -268,7 +269,7 @@ def session_assign_instructor(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         current = list(session.assignments.select_related("instructor__user"))
         people = [ProposedInstructor(a.instructor, a.role) for a in current]
         people.append(ProposedInstructor(instructor, role))
@@ -305,7 +306,7 @@ def session_unassign_instructor(*, session_id: int, assignment_id: int) -> None:
     """Remove an instructor from a session, freeing their bookings."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         deleted, _rows = InstructorAssignment.objects.filter(
             pk=assignment_id, session=session
         ).delete()

@@ -13,7 +13,7 @@ gets the conflict naming the rival's session, not "busy".
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
@@ -129,11 +129,15 @@ def lock_session(session_id: int) -> Session:
         )
 
 
-def raise_for_report(proposal: Proposal, *, now) -> list:  # type: ignore[no-untyped-def]
+def raise_for_report(  # type: ignore[no-untyped-def]
+    proposal: Proposal, *, now, only: Collection[str] | None = None
+) -> list:
     """Lock the resources (FOR SHARE), evaluate the proposal; raise the right error, else
-    return the warnings."""
+    return the warnings. With `only`, just the findings with those codes count."""
     share_lock_resources(proposal)
     report = evaluate(proposal, now=now)
+    if only is not None:
+        report = report.only(only)
     if report.conflicts:
         first = next(f for f in report.errors if f.conflict is not None)
         raise ResourceConflict(

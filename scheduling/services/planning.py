@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,11 +102,28 @@ class Report:
     def warn(self, code: str, message: str, field: str = "non_field_errors") -> None:
         self.warnings.append(Finding(code, message, field))
 
+    def only(self, codes: Collection[str]) -> Report:
+        """The findings with these codes."""
+        return Report(
+            errors=[f for f in self.errors if f.code in codes],
+            warnings=[f for f in self.warnings if f.code in codes],
+        )
+
     def field_errors(self) -> dict[str, list[str]]:
         fields: dict[str, list[str]] = defaultdict(list)
         for finding in self.errors:
             fields[finding.field].append(finding.message)
         return dict(fields)
+
+
+# The findings a change of one setting of a saved session can cause. Everything else the
+# planner checks (course active and offered so, rooms bookable, resources free, instructors
+# qualified) is about the schedule, which a settings change leaves as it was: rules that
+# guard new bookings apply only to what changed.
+FINDINGS_OF_SETTING: dict[str, frozenset[str]] = {
+    "capacity": frozenset({"room_too_small"}),
+    "wanted_features": frozenset({"room_lacks_feature"}),
+}
 
 
 def as_bigint(pk: int) -> Cast:
