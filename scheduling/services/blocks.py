@@ -50,7 +50,9 @@ def proposal_for_session(
     instructors: Sequence[ProposedInstructor] | None = None,
 ) -> Proposal:
     """The session as it would be with `blocks` (default: its active blocks). Blocks already
-    in the past are history, not a mistake: callers check the times they change themselves."""
+    in the past are history, not a mistake: callers check the times they change themselves.
+    The course's own rules (active, offered in this mode) guarded the session's creation and
+    are not asked again: edits never change the course or the mode."""
     if blocks is None:
         blocks = list(session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"))
     if instructors is None:
@@ -71,6 +73,7 @@ def proposal_for_session(
         wanted_features=session.wanted_features,
         session_id=session.pk,
         check_past=False,
+        check_course=False,
     )
 
 

@@ -67,6 +67,9 @@ class Proposal:
     session_id: int | None = None
     # Blocks of a new session (or new times of moved blocks) may not lie in the past.
     check_past: bool = True
+    # A new session's course must be active and offered in its mode; a saved session keeps
+    # its course and mode through every edit, so a course retired since does not freeze it.
+    check_course: bool = True
     # Which resources the change books; unchanged ones are not re-checked.
     check_rooms: bool = True
     check_host_account: bool = True
@@ -177,9 +180,9 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
 
 def _check_shape(proposal: Proposal, report: Report, now: dt.datetime) -> None:
     course = proposal.course
-    if not course.active:
+    if proposal.check_course and not course.active:
         report.error("course_inactive", _("Course %s is not active.") % course.code, "course")
-    if proposal.delivery_mode not in course.delivery_modes:
+    if proposal.check_course and proposal.delivery_mode not in course.delivery_modes:
         report.error(
             "mode_not_offered",
             _("Course %(code)s does not run as %(mode)s.")
