@@ -52,7 +52,15 @@ from scheduling.serializers import (
 from scheduling.services import Finding, ProposedBlock, ProposedInstructor, SessionInput
 from scheduling.services.courses import course_create, course_delete, course_update
 from scheduling.services.local_times import first_room_site
-from tms.api import EnumField, IntervalField, PolicyMixin, id_field, related, validated
+from tms.api import (
+    EnumField,
+    IntervalField,
+    PolicyMixin,
+    TimeZoneField,
+    id_field,
+    related,
+    validated,
+)
 from tms.exceptions import RuleViolation
 from tms.permissions import Scope
 from venues.models import Room, RoomFeature
@@ -426,7 +434,8 @@ class RoomAvailabilityApi(PolicyMixin, generics.ListAPIView):
 
 
 class InstructorAvailabilityApi(PolicyMixin, generics.ListAPIView):
-    """Active instructors qualified for the course on those dates, free for every block."""
+    """Active instructors qualified for the course on those dates (in the session's zone), free
+    for every block."""
 
     policy_resource = "availability"
     policy_actions = {"GET": "instructors"}
@@ -438,6 +447,10 @@ class InstructorAvailabilityApi(PolicyMixin, generics.ListAPIView):
         block = serializers.ListField(
             child=IntervalField(), min_length=1, max_length=MAX_SEARCH_BLOCKS
         )
+        time_zone = TimeZoneField(
+            help_text="IANA zone of the session, e.g. Europe/Paris: qualifications must not "
+            "expire before the last block's date there."
+        )
 
     @extend_schema(parameters=[Query])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -447,4 +460,6 @@ class InstructorAvailabilityApi(PolicyMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Instructor.objects.none()
         params = validated(self.Query, self.request.query_params)
-        return instructors_available(course=params["course"], blocks=params["block"])
+        return instructors_available(
+            course=params["course"], blocks=params["block"], time_zone=params["time_zone"]
+        )

@@ -82,6 +82,9 @@ SESSION_TRANSITIONS: dict[str, set[str]] = {
     SessionStatus.COMPLETED: {SessionStatus.CANCELLED},
     SessionStatus.CANCELLED: set(),
 }
+# Statuses in which a session's schedule and settings may still change (pages and API alike:
+# the services refuse the others).
+EDITABLE_STATUSES = frozenset({SessionStatus.DRAFT, SessionStatus.SCHEDULED})
 
 
 class WaitlistPolicy(models.TextChoices):

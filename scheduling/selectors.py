@@ -36,7 +36,7 @@ from scheduling.models import (
     SessionStatus,
     TsTzRange,
 )
-from scheduling.services.planning import block_range
+from scheduling.services.planning import block_range, last_local_day
 from tms.roles import Role, roles_of
 from venues.models import Room, RoomClosure
 
@@ -217,14 +217,19 @@ def instructors_available(
     *,
     course: Course,
     blocks: Sequence[tuple[dt.datetime, dt.datetime]],
+    time_zone: str,
     exclude_session_id: int | None = None,
 ) -> QuerySet[Instructor]:
     """Active instructors qualified for `course` on every block's date, with no booking and no
-    unavailability overlapping any block."""
-    last_day = max(end for _start, end in blocks).date() if blocks else None
-    qualified = Qualification.objects.filter(instructor=OuterRef("pk"), course=course).filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=last_day)
-    )
+    unavailability overlapping any block.
+
+    The dates are those of a session held in `time_zone`, as the planner reads them: near
+    midnight the UTC date is another day.
+    """
+    qualified = Qualification.objects.filter(instructor=OuterRef("pk"), course=course)
+    if blocks:
+        last_day = last_local_day((end for _start, end in blocks), time_zone)
+        qualified = qualified.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=last_day))
     people = Instructor.objects.select_related("user").filter(active=True).filter(Exists(qualified))
     for start, end in blocks:
         busy = InstructorBooking.objects.filter(

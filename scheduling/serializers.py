@@ -336,10 +336,16 @@ class SessionCreateInput(serializers.Serializer):
 
 
 class SessionUpdateInput(serializers.Serializer):
+    """The settings to change (PATCH: the others keep their values)."""
+
     capacity = serializers.IntegerField(min_value=1, max_value=MAX_CAPACITY)
     min_attendees = serializers.IntegerField(min_value=0, max_value=MAX_CAPACITY)
-    registration_opens_at = AwareDateTimeField()
-    registration_closes_at = AwareDateTimeField()
+    registration_opens_at = AwareDateTimeField(
+        allow_null=True, help_text="null: registration opens when the session is published."
+    )
+    registration_closes_at = AwareDateTimeField(
+        allow_null=True, help_text="null: registration stays open until the session starts."
+    )
     notes = serializers.CharField(max_length=MAX_TEXT, allow_blank=True)
     wanted_features = serializers.ListField(
         child=EnumField(RoomFeature.choices, enum_name="RoomFeature"),

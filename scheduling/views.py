@@ -34,6 +34,7 @@ from scheduling.forms import (
     default_time_zone,
 )
 from scheduling.models import (
+    EDITABLE_STATUSES,
     AssignmentRole,
     BlockStatus,
     DeliveryMode,
@@ -61,7 +62,6 @@ from tms.views import can, policy_required, viewer_zone
 from venues.models import RoomFeature
 
 PAGE_SIZE = 25
-EDITABLE = (SessionStatus.DRAFT, SessionStatus.SCHEDULED)
 
 
 # --- Presentation helpers ---------------------------------------------------------------------
@@ -172,7 +172,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     held = roles_of(user)
     blocks = list(session.blocks.all())
     teaches = session_is_taught_by(session, user)
-    editable = can(user, "session", "update") and session.status in EDITABLE
+    editable = can(user, "session", "update") and session.status in EDITABLE_STATUSES
     active_count = sum(1 for b in blocks if b.status == BlockStatus.ACTIVE)
     sees_logistics = bool(held & {Role.COORDINATOR, Role.AUDITOR}) or teaches
     context = {
@@ -300,7 +300,7 @@ def session_block_row(request: HttpRequest) -> HttpResponse:
 
 def _editable_session(request: HttpRequest, pk: int) -> Session:
     session = _get_session(request, pk)
-    if session.status not in EDITABLE:
+    if session.status not in EDITABLE_STATUSES:
         raise Http404(_("This session can no longer be edited."))
     return session
 
@@ -558,7 +558,11 @@ def instructor_search(request: HttpRequest) -> HttpResponse:
     people = None
     if searched and form.is_valid():
         people = list(
-            instructors_available(course=form.cleaned_data["course"], blocks=form.blocks())
+            instructors_available(
+                course=form.cleaned_data["course"],
+                blocks=form.blocks(),
+                time_zone=form.cleaned_data["time_zone"],
+            )
         )
     context = {"form": form, "people": people, "searched": searched}
     return render(

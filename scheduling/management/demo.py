@@ -508,7 +508,7 @@ class DemoBuilder:
         """
         if draft and self.rng.random() < 0.5:
             return []
-        free = list(instructors_available(course=course, blocks=times))
+        free = list(instructors_available(course=course, blocks=times, time_zone=zone))
         local = [p for p in free if p.home_time_zone == zone]
         pool = local or free
         if not pool:

@@ -17,18 +17,19 @@ from django.utils.translation import gettext as _
 
 from instructors.models import Instructor
 from scheduling.models import (
+    EDITABLE_STATUSES,
     BlockStatus,
     InstructorAssignment,
     InstructorBooking,
     Session,
     SessionBlock,
-    SessionStatus,
 )
 from scheduling.services.booking import (
     book_blocks_locked,
     constraint_guard,
     lock_session,
     raise_for_report,
+    retry_once_on_lock_timeout,
     unbook_blocks,
 )
 from scheduling.services.planning import (
@@ -49,7 +50,9 @@ def proposal_for_session(
     instructors: Sequence[ProposedInstructor] | None = None,
 ) -> Proposal:
     """The session as it would be with `blocks` (default: its active blocks). Blocks already
-    in the past are history, not a mistake: callers check the times they change themselves."""
+    in the past are history, not a mistake: callers check the times they change themselves.
+    The course's own rules (active, offered in this mode) guarded the session's creation and
+    are not asked again: edits never change the course or the mode."""
     if blocks is None:
         blocks = list(session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"))
     if instructors is None:
@@ -70,11 +73,13 @@ def proposal_for_session(
         wanted_features=session.wanted_features,
         session_id=session.pk,
         check_past=False,
+        check_course=False,
     )
 
 
-def _editable(session: Session) -> None:
-    if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+def require_editable(session: Session) -> None:
+    """Refuse any change to a session that is over (completed) or cancelled."""
+    if session.status not in EDITABLE_STATUSES:
         raise InvalidTransition(
             _("A %s session cannot be edited.") % session.get_status_display().lower()
         )
@@ -100,6 +105,7 @@ class BlockChange:
     room: Room | None = None
 
 
+@retry_once_on_lock_timeout
 def session_reschedule(
     *, session_id: int, changes: Sequence[BlockChange], now: dt.datetime | None = None
 ) -> tuple[Session, list[Finding]]:
@@ -112,7 +118,7 @@ def session_reschedule(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         blocks = {b.pk: b for b in session.blocks.select_related("room")}
         touched: list[SessionBlock] = []
         seen: set[int] = set()
@@ -168,11 +174,12 @@ def _check_and_rebook(
     return warnings
 
 
+@retry_once_on_lock_timeout
 def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock:
     """Cancel one block and free its bookings; the last active block cannot be cancelled."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         block = _block_of(session, block_id)
         if not block.is_active:
             raise InvalidTransition(_("This block is already cancelled."))
@@ -193,6 +200,7 @@ def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock
     return block
 
 
+@retry_once_on_lock_timeout
 def block_restore(
     *, session_id: int, block_id: int, now: dt.datetime | None = None
 ) -> tuple[SessionBlock, list[Finding]]:
@@ -200,7 +208,7 @@ def block_restore(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         block = _block_of(session, block_id)
         if block.is_active:
             raise InvalidTransition(_("This block is not cancelled."))
@@ -213,6 +221,7 @@ def block_restore(
     return block, warnings
 
 
+@retry_once_on_lock_timeout
 def block_add(
     *,
     session_id: int,
@@ -225,7 +234,7 @@ def block_add(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         if starts_at < now:
             raise RuleViolation(
                 _("A new block cannot lie in the past."), fields={"starts_at": [_("In the past.")]}
@@ -255,6 +264,7 @@ def _block_of(session: Session, block_id: int) -> SessionBlock:
         ) from None
 
 
+@retry_once_on_lock_timeout
 def session_assign_instructor(
     *, session_id: int, instructor: Instructor, role: str, now: dt.datetime | None = None
 ) -> tuple[InstructorAssignment, list[Finding]]:
@@ -262,7 +272,7 @@ def session_assign_instructor(
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         current = list(session.assignments.select_related("instructor__user"))
         people = [ProposedInstructor(a.instructor, a.role) for a in current]
         people.append(ProposedInstructor(instructor, role))
@@ -294,11 +304,12 @@ def session_assign_instructor(
     return assignment, warnings
 
 
+@retry_once_on_lock_timeout
 def session_unassign_instructor(*, session_id: int, assignment_id: int) -> None:
     """Remove an instructor from a session, freeing their bookings."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        _editable(session)
+        require_editable(session)
         deleted, _rows = InstructorAssignment.objects.filter(
             pk=assignment_id, session=session
         ).delete()

@@ -3,14 +3,20 @@
 Bookings are written in a fixed order (rooms, host accounts, instructors; each by resource id)
 so that two transactions wanting the same resources queue behind each other instead of
 deadlocking.
+
+Waiting is bounded: one lock wait lasts at most `LOCK_TIMEOUT`, and a service that gave up
+waiting runs once more in a fresh transaction (`retry_once_on_lock_timeout`) before it answers
+"busy, try again". A user who loses a race for a room to a slow (not stuck) rival therefore
+gets the conflict naming the rival's session, not "busy".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils.functional import Promise
@@ -30,9 +36,14 @@ from scheduling.services.planning import Finding, Proposal, block_range, evaluat
 from tms.exceptions import Busy, ResourceConflict, RuleViolation
 
 StrOrPromise = str | Promise
+# The longest one attempt waits for one lock (a row, or a rival's uncommitted booking that an
+# exclusion constraint must see settled).
 LOCK_TIMEOUT = "3s"
+# Ways PostgreSQL gives up waiting for another transaction; worth one more attempt.
+GAVE_UP_WAITING = (errorcodes.LOCK_NOT_AVAILABLE, errorcodes.DEADLOCK_DETECTED)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def set_lock_timeout() -> None:
@@ -41,16 +52,49 @@ def set_lock_timeout() -> None:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
+def _pgcode(error: BaseException) -> str | None:
+    """The SQLSTATE behind `error` (ours wraps Django's, which wraps psycopg2's), if any."""
+    seen: BaseException | None = error
+    while seen is not None:
+        code = getattr(seen, "pgcode", None)
+        if code:
+            return str(code)
+        seen = seen.__cause__
+    return None
+
+
 @contextmanager
 def busy_on_lock_timeout(message: StrOrPromise | None = None) -> Iterator[None]:
     """Turn a lock wait that ran past `LOCK_TIMEOUT` into `Busy` (a 409) instead of a 500."""
     try:
         yield
     except OperationalError as error:
-        if getattr(error.__cause__, "pgcode", None) == errorcodes.LOCK_NOT_AVAILABLE:
+        if _pgcode(error) == errorcodes.LOCK_NOT_AVAILABLE:
             default = _("Another change is in progress; please try again.")
             raise Busy(str(message) if message else default) from error
         raise
+
+
+def retry_once_on_lock_timeout(service: Callable[P, T]) -> Callable[P, T]:
+    """Run a booking service once more, in a fresh transaction, if it gave up waiting.
+
+    A wait mostly runs out because the transaction we queue behind is slow (a loaded machine,
+    a slow disk at commit), not stuck: by the second attempt it has usually finished, and the
+    second attempt's checks see its booking and name it in the 409. If the second attempt has
+    to give up too, the contention is real and `Busy` stands. `service` must be one durable
+    transaction with its side effects after commit, so a failed attempt leaves nothing behind.
+    """
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return service(*args, **kwargs)
+        except Busy as error:
+            if _pgcode(error) not in GAVE_UP_WAITING:
+                raise
+        return service(*args, **kwargs)
+
+    return run
 
 
 SHARE_LOCK_SQL = """
@@ -86,11 +130,15 @@ def lock_session(session_id: int) -> Session:
         )
 
 
-def raise_for_report(proposal: Proposal, *, now: dt.datetime) -> list[Finding]:
+def raise_for_report(
+    proposal: Proposal, *, now: dt.datetime, only: Collection[str] | None = None
+) -> list[Finding]:
     """Lock the resources (FOR SHARE), evaluate the proposal; raise the right error, else
-    return the warnings."""
+    return the warnings. With `only`, just the findings with those codes count."""
     share_lock_resources(proposal)
     report = evaluate(proposal, now=now)
+    if only is not None:
+        report = report.only(only)
     if report.conflicts:
         first = next(f for f in report.errors if f.conflict is not None)
         raise ResourceConflict(
@@ -108,7 +156,8 @@ def constraint_guard(recheck: Callable[[], Proposal], *, now: dt.datetime) -> It
     A concurrent transaction may book the same resource between our check and our insert.
     The exclusion constraint then refuses our row (after the other commits). We re-run the
     check, which now sees the committed booking, so the client gets the same 409 naming the
-    conflicting session as if the check had caught it.
+    conflicting session as if the check had caught it. If the other transaction is still open
+    after `LOCK_TIMEOUT`, we give up waiting (`Busy`) and the service's retry asks again.
     """
     try:
         with transaction.atomic():
@@ -123,8 +172,7 @@ def constraint_guard(recheck: Callable[[], Proposal], *, now: dt.datetime) -> It
         # The rival's row is gone again (it rolled back after refusing us): report generically.
         raise ResourceConflict(_describe_constraint(constraint)) from error
     except DatabaseError as error:
-        code = getattr(error.__cause__, "pgcode", None)
-        if code in (errorcodes.LOCK_NOT_AVAILABLE, errorcodes.DEADLOCK_DETECTED):
+        if _pgcode(error) in GAVE_UP_WAITING:
             raise Busy(
                 _("Another change to the same resources is in progress; try again.")
             ) from error

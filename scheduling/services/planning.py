@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,9 @@ class Proposal:
     session_id: int | None = None
     # Blocks of a new session (or new times of moved blocks) may not lie in the past.
     check_past: bool = True
+    # A new session's course must be active and offered in its mode; a saved session keeps
+    # its course and mode through every edit, so a course retired since does not freeze it.
+    check_course: bool = True
     # Which resources the change books; unchanged ones are not re-checked.
     check_rooms: bool = True
     check_host_account: bool = True
@@ -103,11 +106,28 @@ class Report:
     def warn(self, code: str, message: str, field: str = "non_field_errors") -> None:
         self.warnings.append(Finding(code, message, field))
 
+    def only(self, codes: Collection[str]) -> Report:
+        """The findings with these codes."""
+        return Report(
+            errors=[f for f in self.errors if f.code in codes],
+            warnings=[f for f in self.warnings if f.code in codes],
+        )
+
     def field_errors(self) -> dict[str, list[str]]:
         fields: dict[str, list[str]] = defaultdict(list)
         for finding in self.errors:
             fields[finding.field].append(finding.message)
         return dict(fields)
+
+
+# The findings a change of one setting of a saved session can cause. Everything else the
+# planner checks (course active and offered so, rooms bookable, resources free, instructors
+# qualified) is about the schedule, which a settings change leaves as it was: rules that
+# guard new bookings apply only to what changed.
+FINDINGS_OF_SETTING: dict[str, frozenset[str]] = {
+    "capacity": frozenset({"room_too_small"}),
+    "wanted_features": frozenset({"room_lacks_feature"}),
+}
 
 
 def as_bigint(pk: int) -> Cast:
@@ -134,6 +154,12 @@ def _local(moment: dt.datetime, zone: str) -> dt.datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(zone))
 
 
+def last_local_day(ends: Iterable[dt.datetime], zone: str) -> dt.date:
+    """The last date the blocks ending at `ends` touch in the session's `zone`: a qualification
+    that expires before it does not cover the session."""
+    return max(_local(end, zone).date() for end in ends)
+
+
 def _fmt(moment: dt.datetime, zone: str) -> str:
     return _local(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -158,9 +184,9 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
 
 def _check_shape(proposal: Proposal, report: Report, now: dt.datetime) -> None:
     course = proposal.course
-    if not course.active:
+    if proposal.check_course and not course.active:
         report.error("course_inactive", _("Course %s is not active.") % course.code, "course")
-    if proposal.delivery_mode not in course.delivery_modes:
+    if proposal.check_course and proposal.delivery_mode not in course.delivery_modes:
         report.error(
             "mode_not_offered",
             _("Course %(code)s does not run as %(mode)s.")
@@ -449,7 +475,7 @@ def _check_qualifications(
             "instructor_id", "expires_on"
         )
     )
-    last_day = max(_local(b.ends_at, proposal.time_zone).date() for b in blocks)
+    last_day = last_local_day((b.ends_at for b in blocks), proposal.time_zone)
     for pk, person in people.items():
         if pk not in expiry:
             report.error(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -24,16 +25,23 @@ from scheduling.models import (
     SessionBlock,
     SessionStatus,
 )
-from scheduling.services.blocks import proposal_for_session
+from scheduling.services.blocks import proposal_for_session, require_editable
 from scheduling.services.booking import (
     book_blocks_locked,
     constraint_guard,
     lock_session,
     raise_for_report,
+    retry_once_on_lock_timeout,
     set_lock_timeout,
     unbook_blocks,
 )
-from scheduling.services.planning import Finding, Proposal, ProposedBlock, ProposedInstructor
+from scheduling.services.planning import (
+    FINDINGS_OF_SETTING,
+    Finding,
+    Proposal,
+    ProposedBlock,
+    ProposedInstructor,
+)
 from tms.exceptions import InvalidTransition, RuleViolation
 from tms.validators import validate_time_zone
 from venues.models import HostAccount
@@ -102,6 +110,7 @@ def _check_inputs(data: SessionInput) -> None:
         raise RuleViolation(next(iter(fields.values()))[0], fields=fields)
 
 
+@retry_once_on_lock_timeout
 def session_create(
     *,
     data: SessionInput,
@@ -113,6 +122,7 @@ def session_create(
     Rules: see `planning.evaluate` (errors refuse, warnings are returned on `data.warnings`).
     Nothing is locked up front: the exclusion constraints serialise competing bookings, and a
     constraint violation from a race becomes the same 409 as a conflict found by the check.
+    A rival still open after the lock timeout costs one retry, then `Busy`.
     """
     now = now or timezone.now()
     _check_inputs(data)
@@ -187,6 +197,7 @@ def _require_publishable(
         raise RuleViolation(next(iter(fields.values()))[0], fields=fields)
 
 
+@retry_once_on_lock_timeout
 def session_transition(
     *,
     session_id: int,
@@ -266,35 +277,54 @@ def _save_settings(session: Session) -> None:
         ) from error
 
 
+class Keep(Enum):
+    """A setting `session_update` was not given: it keeps its value (None clears one)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@retry_once_on_lock_timeout
 def session_update(
     *,
     session_id: int,
-    capacity: int | None = None,
-    min_attendees: int | None = None,
-    registration_opens_at: dt.datetime | None = None,
-    registration_closes_at: dt.datetime | None = None,
-    notes: str | None = None,
-    wanted_features: Sequence[str] | None = None,
+    capacity: int | Keep = KEEP,
+    min_attendees: int | Keep = KEEP,
+    registration_opens_at: dt.datetime | Keep | None = KEEP,
+    registration_closes_at: dt.datetime | Keep | None = KEEP,
+    notes: str | Keep = KEEP,
+    wanted_features: Sequence[str] | Keep = KEEP,
     now: dt.datetime | None = None,
 ) -> tuple[Session, list[Finding]]:
-    """Change a session's settings; a larger capacity is re-checked against its rooms."""
+    """Change a session's settings: those given change (None clears a registration time),
+    the others keep their values.
+
+    A completed or cancelled session is refused, as for every other edit. Only what changed is
+    checked again (`planning.FINDINGS_OF_SETTING`): a larger capacity against the rooms, other
+    wanted features against them (warnings). Notes and the registration window book nothing,
+    so they stay editable after the course was retired or a room withdrawn. Locks the session
+    row.
+    """
     now = now or timezone.now()
+    features = wanted_features if isinstance(wanted_features, Keep) else list(wanted_features)
+    given: dict[str, object] = {
+        "capacity": capacity,
+        "min_attendees": min_attendees,
+        "registration_opens_at": registration_opens_at,
+        "registration_closes_at": registration_closes_at,
+        "notes": notes,
+        "wanted_features": features,
+    }
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
-        if session.status == SessionStatus.CANCELLED:
-            raise InvalidTransition(_("A cancelled session cannot be changed."))
-        if capacity is not None:
-            session.capacity = capacity
-        if min_attendees is not None:
-            session.min_attendees = min_attendees
-        if registration_opens_at is not None:
-            session.registration_opens_at = registration_opens_at
-        if registration_closes_at is not None:
-            session.registration_closes_at = registration_closes_at
-        if notes is not None:
-            session.notes = notes
-        if wanted_features is not None:
-            session.wanted_features = list(wanted_features)
+        require_editable(session)
+        changed: set[str] = set()
+        for name, value in given.items():
+            if value is not KEEP and getattr(session, name) != value:
+                setattr(session, name, value)
+                changed.add(name)
         _check_inputs(
             SessionInput(
                 course=session.course,
@@ -307,9 +337,12 @@ def session_update(
                 registration_closes_at=session.registration_closes_at,
             )
         )
-        proposal = proposal_for_session(session)
-        proposal.check_host_account = False
-        proposal.check_instructors = False
-        warnings = raise_for_report(proposal, now=now)
+        rechecked = frozenset().union(*(FINDINGS_OF_SETTING.get(name, ()) for name in changed))
+        warnings: list[Finding] = []
+        if rechecked:
+            proposal = proposal_for_session(session)
+            proposal.check_host_account = False
+            proposal.check_instructors = False
+            warnings = raise_for_report(proposal, now=now, only=rechecked)
         _save_settings(session)
     return session, warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
@@ -48,10 +49,9 @@ def test_instructor_search_lists_the_qualified_and_free(
     schedule()  # books `instructor` in the morning
     factories.InstructorFactory()  # not qualified
 
-    assert found(coordinator_api, INSTRUCTORS, course=course.pk, block=[MORNING]) == [
-        other_instructor.pk
-    ]
-    assert set(found(coordinator_api, INSTRUCTORS, course=course.pk, block=[AFTERNOON])) == {
+    paris = {"course": course.pk, "time_zone": "Europe/Paris"}
+    assert found(coordinator_api, INSTRUCTORS, block=[MORNING], **paris) == [other_instructor.pk]
+    assert set(found(coordinator_api, INSTRUCTORS, block=[AFTERNOON], **paris)) == {
         instructor.pk,
         other_instructor.pk,
     }
@@ -62,3 +62,39 @@ def test_a_search_needs_blocks_and_a_known_course(coordinator_api):
     missing = coordinator_api.get(f"{INSTRUCTORS}?course=987654&block={MORNING}")
     assert missing.status_code == 400
     assert "course" in missing.json()["fields"]
+
+
+# Blocks near midnight, where the UTC date is not the session's local date.
+AUCKLAND_MORNING = "2030-03-04T20:00:00Z/2030-03-04T23:00:00Z"  # 5 March 09:00-12:00 there
+LOS_ANGELES_EVENING = "2030-03-05T02:00:00Z/2030-03-05T05:00:00Z"  # 4 March 18:00-21:00 there
+
+
+@pytest.mark.parametrize(
+    ("zone", "block", "listed"),
+    [
+        ("Pacific/Auckland", AUCKLAND_MORNING, False),  # 5 March there: expired
+        ("America/Los_Angeles", LOS_ANGELES_EVENING, True),  # still 4 March there
+    ],
+)
+def test_instructor_search_compares_qualification_expiry_with_the_sessions_local_date(
+    coordinator_api, course, zone, block, listed
+):
+    """Qualified through 4 March: the search answers as the planner would for a session in
+    `zone`, not by the UTC date."""
+    person = factories.InstructorFactory()
+    factories.QualificationFactory(instructor=person, course=course, expires_on=dt.date(2030, 3, 4))
+
+    shown = found(coordinator_api, INSTRUCTORS, course=course.pk, block=[block], time_zone=zone)
+
+    assert (person.pk in shown) is listed
+
+
+@pytest.mark.parametrize("zone", [None, "Mars/Olympus"])
+def test_the_instructor_search_needs_the_sessions_time_zone(coordinator_api, course, zone):
+    query = {"course": course.pk, "block": MORNING, "time_zone": zone}
+    response = coordinator_api.get(
+        f"{INSTRUCTORS}?{urlencode({k: v for k, v in query.items() if v})}"
+    )
+
+    assert response.status_code == 400
+    assert "time_zone" in response.json()["fields"]

@@ -172,6 +172,48 @@ def test_settings_change_through_patch(coordinator_api, schedule):
     assert response.json()["warnings"] == []
 
 
+def test_patch_with_null_clears_the_registration_window(coordinator_api, schedule):
+    session = schedule()
+    window = {
+        "registration_opens_at": "2030-02-01T08:00:00+01:00",
+        "registration_closes_at": "2030-03-03T18:00:00+01:00",
+    }
+    assert coordinator_api.patch(detail(session), window, format="json").status_code == 200
+
+    response = coordinator_api.patch(
+        detail(session),
+        {"registration_opens_at": None, "registration_closes_at": None},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    session.refresh_from_db()
+    assert (session.registration_opens_at, session.registration_closes_at) == (None, None)
+
+
+def test_a_completed_session_is_not_edited_through_the_api_as_on_the_page(
+    coordinator_api, schedule
+):
+    from scheduling.services import session_transition
+
+    session = schedule()
+    session_transition(
+        session_id=session.pk, to_status="scheduled", now=dt.datetime(2030, 3, 1, tzinfo=dt.UTC)
+    )
+    session_transition(
+        session_id=session.pk,
+        to_status="completed",
+        now=session.ends_at + dt.timedelta(hours=1),
+    )
+
+    response = coordinator_api.patch(detail(session), {"notes": "Rewritten"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
+    session.refresh_from_db()
+    assert session.notes == ""
+
+
 def test_a_capacity_larger_than_the_room_is_refused(coordinator_api, schedule):
     session = schedule()
 

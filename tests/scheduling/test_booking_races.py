@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from scheduling.models import InstructorBooking, RoomBooking, Session
 from scheduling.services import booking, sessions
 from tests import factories
 from tests.conftest import at
-from tms.exceptions import ResourceConflict
+from tms.exceptions import Busy, ResourceConflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +27,12 @@ def _race(monkeypatch: pytest.MonkeyPatch, attempts: list[Callable[[], Session]]
     """Run the attempts in threads that all reach the booking insert before any inserts."""
     barrier = threading.Barrier(len(attempts), timeout=20)
     real_book = booking.book_blocks_locked
+    first_tries: set[int] = set()
 
     def book_after_everyone_checked(*args: Any, **kwargs: Any) -> None:
-        barrier.wait()  # every thread has passed the pre-check; now insert together
+        if threading.get_ident() not in first_tries:  # a retry does not wait for the others
+            first_tries.add(threading.get_ident())
+            barrier.wait()  # every thread has passed the pre-check; now insert together
         real_book(*args, **kwargs)
 
     monkeypatch.setattr(sessions, "book_blocks_locked", book_after_everyone_checked)
@@ -164,3 +167,108 @@ def test_a_room_closure_racing_a_booking_never_leaves_a_booking_inside_the_closu
     assert isinstance(outcomes[0], Session), outcomes
     assert isinstance(outcomes[1], ResourceConflict), outcomes  # waited, then saw the booking
     assert outcomes[1].conflicts[0]["session_id"] == outcomes[0].pk
+
+
+def _hold_open_after_booking(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Patch the booking step: the rival thread books, then keeps its transaction open until
+    `release` is set; the test thread's booking attempts are counted, and each attempt that
+    gave up waiting is recorded."""
+    state: dict[str, Any] = {
+        "held": threading.Event(),
+        "release": threading.Event(),
+        "rival": None,
+        "attempts": 0,
+        "gave_up": 0,
+        "release_after_first_timeout": False,
+    }
+    real_book = booking.book_blocks_locked
+
+    def book(*args: Any, **kwargs: Any) -> None:
+        if threading.current_thread() is state["rival"]:
+            real_book(*args, **kwargs)
+            state["held"].set()
+            assert state["release"].wait(timeout=60)
+            return
+        state["attempts"] += 1
+        try:
+            real_book(*args, **kwargs)
+        except OperationalError:
+            state["gave_up"] += 1
+            if state["release_after_first_timeout"]:
+                state["release"].set()  # the rival commits while the loser tries again
+            raise
+
+    monkeypatch.setattr(sessions, "book_blocks_locked", book)
+    return state
+
+
+def _start_rival(state: dict[str, Any], attempt: Callable[[], Session]) -> list[Any]:
+    outcome: list[Any] = [None]
+
+    def run() -> None:
+        try:
+            outcome[0] = attempt()
+        except Exception as error:  # the outcome under test
+            outcome[0] = error
+        finally:
+            state["held"].set()  # never leave the test waiting if the rival failed early
+            connection.close()
+
+    state["rival"] = threading.Thread(target=run)
+    state["rival"].start()
+    assert state["held"].wait(timeout=60)
+    return outcome
+
+
+@pytest.mark.slow
+def test_a_rival_holding_its_booking_past_the_lock_timeout_is_named_once_it_commits(
+    monkeypatch, schedule
+):
+    """The rival's transaction stays open longer than the loser may wait for one lock (a
+    slow or loaded machine). The loser's first wait gives up; its second attempt sees the
+    rival's committed booking and names it, instead of "busy, try again"."""
+    state = _hold_open_after_booking(monkeypatch)
+    state["release_after_first_timeout"] = True
+    rival = _start_rival(state, lambda: schedule(instructors=[factories.InstructorFactory()]))
+    try:
+        with pytest.raises(ResourceConflict) as refused:
+            schedule(
+                [(at("2030-03-04", "10:00"), at("2030-03-04", "13:00"))],
+                instructors=[factories.InstructorFactory()],
+            )
+    finally:
+        state["release"].set()
+        state["rival"].join(timeout=60)
+
+    assert isinstance(rival[0], Session), rival
+    assert state["gave_up"] == 1  # the first wait really ran out
+    assert refused.value.conflicts[0]["session_id"] == rival[0].pk
+    assert refused.value.conflicts[0]["resource"] == "room"
+    assert list(Session.objects.values_list("pk", flat=True)) == [rival[0].pk]
+
+
+@pytest.mark.slow
+def test_a_rival_that_never_commits_while_the_loser_retries_is_busy_and_nothing_is_written(
+    monkeypatch, schedule, room
+):
+    """Sustained contention: the rival is still open after the loser's retry. Then (and only
+    then) the loser is told to try again, with nothing written; trying again after the rival
+    committed names it."""
+    state = _hold_open_after_booking(monkeypatch)
+    rival = _start_rival(state, lambda: schedule(instructors=[factories.InstructorFactory()]))
+    late = factories.InstructorFactory()
+    slot = [(at("2030-03-04", "10:00"), at("2030-03-04", "13:00"))]
+    try:
+        with pytest.raises(Busy):
+            schedule(slot, instructors=[late])
+        assert (state["attempts"], state["gave_up"]) == (2, 2)  # a retry, then busy
+    finally:
+        state["release"].set()
+        state["rival"].join(timeout=60)
+
+    assert isinstance(rival[0], Session), rival
+    assert list(Session.objects.values_list("pk", flat=True)) == [rival[0].pk]
+    assert list(RoomBooking.objects.values_list("session_id", flat=True)) == [rival[0].pk]
+    with pytest.raises(ResourceConflict) as refused:
+        schedule(slot, instructors=[late])
+    assert refused.value.conflicts[0]["session_id"] == rival[0].pk

@@ -1,8 +1,11 @@
+import datetime as dt
+import zoneinfo
+
 import pytest
 
 from scheduling.selectors import effective_capacity, instructors_available, rooms_available
 from tests import factories
-from tests.conftest import at
+from tests.conftest import NOW, at
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +51,7 @@ def test_instructor_search_needs_a_valid_qualification_and_free_time(schedule, c
     factories.UnavailabilityFactory(
         instructor=on_leave, starts_at=at("2030-03-04", "00:00"), ends_at=at("2030-03-05", "00:00")
     )
-    found = list(instructors_available(course=course, blocks=SLOT))
+    found = list(instructors_available(course=course, blocks=SLOT, time_zone="Europe/Paris"))
     assert found == [free]
     assert unqualified not in found
 
@@ -81,3 +84,39 @@ def test_one_session_visibility_matches_the_list_rule_for_every_role(
             assert session_is_visible(user, session.pk) == expected, (user, session)
     assert session_is_visible(instructor.user, draft.pk)  # they teach it
     assert not session_is_visible(learner, draft.pk)
+
+
+@pytest.mark.parametrize(
+    ("zone", "local_day"),
+    [
+        ("Pacific/Auckland", "2030-03-05"),  # 09:00 on 5 March is still 4 March in UTC
+        ("America/Los_Angeles", "2030-03-04"),  # 18:00 on 4 March is already 5 March in UTC
+    ],
+)
+def test_instructor_search_and_planner_agree_on_qualification_expiry_near_midnight(
+    course, room, zone, local_day
+):
+    from scheduling.services import Proposal, ProposedBlock, ProposedInstructor, evaluate
+
+    person = factories.InstructorFactory()
+    factories.QualificationFactory(instructor=person, course=course, expires_on=dt.date(2030, 3, 4))
+    clock = "09:00" if local_day == "2030-03-05" else "18:00"
+    tz = zoneinfo.ZoneInfo(zone)
+    start = at(local_day, clock, tz)
+    block = (start, start + dt.timedelta(hours=3))
+    assert start.astimezone(dt.UTC).date() != start.date()  # the case under test
+    proposal = Proposal(
+        course=course,
+        delivery_mode="ilt",
+        capacity=10,
+        time_zone=zone,
+        blocks=[ProposedBlock(*block, room)],
+        instructors=[ProposedInstructor(person, "lead")],
+    )
+    codes = {f.code for f in evaluate(proposal, now=NOW).errors}
+    planner_allows = "qualification_expired" not in codes
+
+    found = instructors_available(course=course, blocks=[block], time_zone=zone)
+
+    assert (person in found) is planner_allows
+    assert planner_allows is (local_day == "2030-03-04")

@@ -158,6 +158,34 @@ def test_moving_one_block_moves_its_bookings(schedule):
     assert second.instructor_bookings.get().during.lower == at("2030-03-12", "14:00")
 
 
+def test_a_session_of_a_course_retired_since_can_still_be_moved_but_only_to_a_free_slot(
+    schedule, course
+):
+    """Retiring a course stops new sessions; the ones already planned keep being managed.
+    The move itself is checked like any booking."""
+    blocker = schedule([(at("2030-03-05", "09:00"), at("2030-03-05", "12:00"))])
+    session = schedule(instructors=[factories.InstructorFactory()])
+    block = session.blocks.get()
+    course.active = False
+    course.save()
+
+    with pytest.raises(ResourceConflict) as refused:
+        session_reschedule(
+            session_id=session.pk,
+            changes=[BlockChange(block.pk, at("2030-03-05", "10:00"), at("2030-03-05", "11:00"))],
+            now=NOW,
+        )
+    assert [c["session_id"] for c in refused.value.conflicts] == [blocker.pk]
+    assert list(refused.value.fields) == ["blocks[0].room"]
+
+    session_reschedule(
+        session_id=session.pk,
+        changes=[BlockChange(block.pk, at("2030-03-06", "09:00"), at("2030-03-06", "12:00"))],
+        now=NOW,
+    )
+    assert RoomBooking.objects.get(block=block).during.lower == at("2030-03-06", "09:00")
+
+
 def test_a_rejected_move_changes_nothing(schedule):
     blocker = schedule([(at("2030-03-05", "09:00"), at("2030-03-05", "12:00"))])
     session = schedule(instructors=[factories.InstructorFactory()])

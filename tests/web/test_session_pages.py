@@ -268,6 +268,27 @@ def test_add_a_block_and_edit_settings(page_client, coordinator, booked):
     assert booked.registration_closes_at == at("2030-03-03", "18:00")
 
 
+def test_the_settings_page_clears_the_registration_window(page_client, coordinator, booked):
+    client = page_client(coordinator)
+    url = reverse("scheduling:session-edit", args=[booked.pk])
+    settings = {"capacity": "12", "min_attendees": "0", "notes": ""}
+    window = {
+        "registration_opens_at": "2030-02-01T08:00",
+        "registration_closes_at": "2030-03-03T18:00",
+    }
+    assert client.post(url, {**settings, **window}).status_code == 302
+
+    cleared = client.post(
+        url, {**settings, "registration_opens_at": "", "registration_closes_at": ""}
+    )
+
+    assert cleared.status_code == 302
+    booked.refresh_from_db()
+    assert (booked.registration_opens_at, booked.registration_closes_at) == (None, None)
+    page = client.get(url).content.decode()
+    assert "2030-02-01T08:00" not in page
+
+
 def test_assign_and_remove_an_instructor(page_client, coordinator, booked, course):
     helper = factories.InstructorFactory()
     factories.QualificationFactory(instructor=helper, course=course)
