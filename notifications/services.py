@@ -163,7 +163,7 @@ def _email_for(message: OutboxMessage, rendered: registry.Rendered) -> EmailMult
         ics, method = rendered.calendar
         # The invite as an alternative part whose method matches the iCalendar METHOD, so
         # mail clients show accept/decline; also attached as a file for the others.
-        email.attach_alternative(ics, f"text/calendar; method={method}; charset=utf-8")
+        email.attach_alternative(ics, f"text/calendar; method={method}")  # Django adds charset
         email.attach("invite.ics", ics, f"application/ics; method={method}")
     return email
 
