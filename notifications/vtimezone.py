@@ -78,23 +78,36 @@ class YearlyChange:
         local = (dt.date(year, self.month, day) - EPOCH.date()).days * DAY + self.seconds
         return Change(local - self.before, self.before, self.after, self.name, self.daylight)
 
-    def rrule(self) -> dict[str, object] | None:
-        """The RRULE naming this change's day, or None where the day may fall in the next or
-        the previous month (a time of day shifted across the month's edge)."""
+    def rrules(self) -> list[dict[str, object]] | None:
+        """RRULEs naming this change's day: one, or two where a time of day past midnight (or
+        before it) moves the day across the month's edge (Africa/Cairo: 24:00 on the last
+        Thursday of October is a Friday from 26 October to 1 November). None where February's
+        length gets in the way."""
         shift = self.seconds // DAY
         weekday = ICAL_WEEKDAYS[(self.weekday + shift) % 7]
         if shift == 0:
             ordinal = -1 if self.week == 5 else self.week
-            return {"freq": "yearly", "bymonth": self.month, "byday": f"{ordinal}{weekday}"}
-        if self.week == 5 and self.month == 2:
-            return None  # the last week of February moves with leap years
-        last = calendar.monthrange(2001, self.month)[1]
+            return [{"freq": "yearly", "bymonth": self.month, "byday": f"{ordinal}{weekday}"}]
+        month_days = {m: calendar.monthrange(2001, m)[1] for m in range(1, 13)}
+        last = month_days[self.month]
         # Day numbers from the start of the month: ical.js misreads negative BYMONTHDAY.
         first = last - 6 if self.week == 5 else 7 * (self.week - 1) + 1
         days = range(first + shift, first + shift + 7)
-        if days[0] < 1 or days[-1] > last:
-            return None
-        return {"freq": "yearly", "bymonth": self.month, "bymonthday": list(days), "byday": weekday}
+        previous, following = (self.month - 2) % 12 + 1, self.month % 12 + 1
+        windows = {
+            previous: [d + month_days[previous] for d in days if d < 1],
+            self.month: [d for d in days if 1 <= d <= last],
+            following: [d - last for d in days if d > last],
+        }
+        if (self.month == 2 and (self.week == 5 or days[-1] > 28)) or (
+            self.month == 3 and days[0] < 1
+        ):
+            return None  # a window that moves with 29 February
+        return [
+            {"freq": "yearly", "bymonth": month, "bymonthday": in_month, "byday": weekday}
+            for month, in_month in windows.items()
+            if in_month
+        ]
 
 
 @dataclass(frozen=True)
@@ -123,7 +136,7 @@ def vtimezone(name: str, *, start: dt.datetime, end: dt.datetime) -> icalendar.T
     """
     data = zone_data(name)
     first, last = int(start.timestamp()) - DAY, int(end.timestamp()) + DAY
-    rules = _rrules(data)
+    rules = _zone_rrules(name)
     if rules is None:  # every change written out, the rule's too
         changes = [*data.changes, *data.ruled_changes(_year(last))]
         takeover = None
@@ -155,22 +168,30 @@ def _before_any_change(data: ZoneData) -> Change:
     return Change(at, offset, offset, abbreviation, daylight=False)
 
 
-def _rrules(data: ZoneData) -> list[tuple[dict[str, object], Change]] | None:
+@functools.cache
+def _zone_rrules(name: str) -> list[tuple[dict[str, object], Change]] | None:
     """The rule as (RRULE, its first change) pairs from where it took over, in order; None
     where the zone has no yearly rule or an RRULE cannot say it."""
+    data = zone_data(name)
     if data.rule is None:
         return None
     pairs = []
     takeover = _rule_takeover(data.changes, data.rule)
     for part in data.rule:
-        rrule = part.rrule()
-        if rrule is None:
+        rrules = part.rrules()
+        if rrules is None:
             return None
-        year = _year(takeover)
-        while (change := part.in_year(year)).at < takeover:
-            year += 1
-        pairs.append((rrule, change))
+        for rrule in rrules:
+            year = _year(takeover)
+            while not _starts(rrule, change := part.in_year(year)) or change.at < takeover:
+                year += 1
+            pairs.append((rrule, change))
     return sorted(pairs, key=lambda pair: pair[1].at)
+
+
+def _starts(rrule: dict[str, object], change: Change) -> bool:
+    """Whether `change` falls in the month `rrule` names."""
+    return change.local_before.month == rrule["bymonth"]
 
 
 def _rule_takeover(changes: tuple[Change, ...], rule: tuple[YearlyChange, ...]) -> int:
@@ -195,7 +216,7 @@ def _component(change: Change, *, rrule: dict[str, object] | None) -> icalendar.
     part = icalendar.TimezoneDaylight() if change.daylight else icalendar.TimezoneStandard()
     part.add("dtstart", change.local_before)
     if rrule:
-        part.add("rrule", rrule)
+        part.add("rrule", dict(rrule))  # a copy: the cached rule stays as it is
     part.add("tzoffsetfrom", dt.timedelta(seconds=change.before))
     part.add("tzoffsetto", dt.timedelta(seconds=change.after))
     part.add("tzname", change.name)
@@ -281,10 +302,11 @@ _RULE = re.compile(
 
 def _parse_rule(footer: str) -> tuple[YearlyChange, YearlyChange] | None:
     match = _RULE.match(footer)
+    if match is None and "," in footer:
+        # Jn or n day numbers, which tzdata does not use: fail loudly rather than be wrong.
+        raise ValueError(f"unsupported POSIX TZ rule {footer!r}")
     if match is None or match["dst"] is None:
-        # No daylight saving time after the last listed change (or a form that tzdata does
-        # not use, Jn or n days: treated the same; the listed changes still apply).
-        return None
+        return None  # no daylight saving time after the last listed change
     std = -_seconds(match["std_offset"])  # POSIX counts west of Greenwich as positive
     dst = -_seconds(match["dst_offset"]) if match["dst_offset"] else std + 3600
     std_name, dst_name = match["std"].strip("<>"), match["dst"].strip("<>")

@@ -14,8 +14,10 @@ import zoneinfo
 
 import icalendar
 import pytest
+from dateutil import rrule
 
 from notifications.ical import InviteEvent, invite
+from notifications.vtimezone import vtimezone
 from tests.calendar_clients import every_client_reads, every_client_shows
 
 UTC = dt.UTC
@@ -47,8 +49,11 @@ YEARS = [2026, 2038, 2045, 2099, 2999]
 HISTORY = [1900, 1916, 1947, 1975, 2010, 2019]
 
 
-def clock_changes(zone: zoneinfo.ZoneInfo, year: int) -> list[dt.datetime]:
-    """The instants in `year` at which the zone's UTC offset changes, found by probing."""
+def clock_changes(
+    zone: zoneinfo.ZoneInfo, year: int, step: dt.timedelta = dt.timedelta(hours=6)
+) -> list[dt.datetime]:
+    """The instants in `year` at which the zone's UTC offset changes, found by probing every
+    `step` (two changes within one step would go unseen)."""
 
     def offset(moment: dt.datetime) -> dt.timedelta | None:
         return moment.astimezone(zone).utcoffset()
@@ -57,7 +62,7 @@ def clock_changes(zone: zoneinfo.ZoneInfo, year: int) -> list[dt.datetime]:
     end = min(dt.datetime(year + 1, 1, 1, tzinfo=UTC), LAST_ACCEPTED - dt.timedelta(hours=3))
     changes = []
     while moment < end:
-        later = min(moment + dt.timedelta(hours=6), end)
+        later = min(moment + step, end)
         if offset(moment) != offset(later):
             low, high = moment, later  # the change is after low, at or before high
             while high - low > dt.timedelta(seconds=1):
@@ -203,3 +208,56 @@ def test_the_time_zone_definition_names_standard_and_daylight_time_as_clocks_sho
     (definition,) = calendar.walk("VTIMEZONE")
     found = {(part.name, part["TZOFFSETTO"].to_ical()) for part in definition.subcomponents}
     assert found == parts
+
+
+def onsets_in(definition: icalendar.Timezone, year: int) -> set[tuple[dt.datetime, int, int]]:
+    """(instant, offset before, offset after) of every onset the definition makes in `year`,
+    each DTSTART or RRULE date read as RFC 5545 says: wall time before, in TZOFFSETFROM."""
+    found = set()
+    for part in definition.subcomponents:
+        start = part["DTSTART"].dt
+        before = part["TZOFFSETFROM"].td
+        after = part["TZOFFSETTO"].td
+        if "RRULE" in part:
+            # dateutil counts DTSTART only where it fits the rule: starting the rule late
+            # only saves walking through the centuries. A day either side: wall times and
+            # UTC years part at New Year.
+            later = start.replace(year=max(start.year, year - 1), month=1, day=1)
+            rule = rrule.rrulestr(part["RRULE"].to_ical().decode(), dtstart=later)
+            first = dt.datetime(year - 1, 12, 31)  # noqa: DTZ001 - naive wall times
+            last = dt.datetime(year + 1, 1, 2)  # noqa: DTZ001
+            walls = [wall for wall in rule.between(first, last, inc=True) if wall >= start]
+        else:
+            walls = [start]
+        for wall in walls:
+            instant = (wall - before).replace(tzinfo=UTC)
+            if instant.year == year:
+                found.add((instant, int(before.total_seconds()), int(after.total_seconds())))
+    return found
+
+
+def test_every_zone_changes_its_clocks_at_the_right_instants_in_the_definition():
+    wrong = []
+    for name in sorted(zoneinfo.available_timezones()):
+        zone = zoneinfo.ZoneInfo(name)
+        for year in (2026, 2999):
+            span = dt.datetime(year, 1, 1, tzinfo=UTC), dt.datetime(year, 12, 31, tzinfo=UTC)
+            definition = vtimezone(name, start=span[0], end=span[1])
+            meant = {
+                (
+                    change,
+                    int(
+                        (change - dt.timedelta(seconds=1))
+                        .astimezone(zone)
+                        .utcoffset()
+                        .total_seconds()
+                    ),
+                    int(change.astimezone(zone).utcoffset().total_seconds()),
+                )
+                for change in clock_changes(zone, year, step=dt.timedelta(days=3))
+            }
+            if onsets_in(definition, year) != meant:
+                wrong.append(
+                    f"{name} {year}: {sorted(onsets_in(definition, year))} != {sorted(meant)}"
+                )
+    assert not wrong, "\n".join(wrong[:20])
