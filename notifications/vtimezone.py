@@ -7,12 +7,12 @@ local time at the instant Python's zoneinfo does:
   the local wall time just *before* the change, in TZOFFSETFROM (RFC 5545 3.8.3.3, 3.8.2.4).
   No comma-separated RDATE lists: ical.js and vobject read only their first date;
 - the zone's current yearly rule (the POSIX TZ string that ends its TZif file, RFC 8536 3.3)
-  becomes two sub-components with an open-ended RRULE, starting where the rule took over
+  becomes sub-components with an open-ended RRULE, starting where the rule took over
   (America/New_York: 2007), which covers every later year (the API accepts dates up to 2999)
-  in a few lines, whatever the span;
-- changes before that (history) are written one by one, only where the span needs them;
-- a rule whose change falls on a day that an RRULE cannot name (Africa/Cairo: the day after
-  the last Thursday of October, sometimes 1 November) is written change by change instead.
+  in a few lines, whatever the span. A change whose day can cross the month's edge gets one
+  RRULE per month (Africa/Cairo: 24:00 on the last Thursday of October is a Friday from 26
+  October to 1 November); one that moves with 29 February would be written change by change;
+- changes before that (history) are written one by one, only where the span needs them.
 
 Sub-component names follow the clocks, not tzdata's flags: a change that moves clocks forward
 into or out of daylight-saving time is DAYLIGHT, every other one STANDARD. So Europe/Dublin,
