@@ -7,6 +7,7 @@ an instant in a VTIMEZONE."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import vobject
 import vobject.icalendar
 
 CLIENTS = Path(__file__).parent / "clients"
+_names = itertools.count()
 ICALJS_SCRIPT = CLIENTS / "read_events.mjs"
 
 # uid -> (start, end), both aware datetimes in UTC
@@ -83,15 +85,22 @@ def vobject_shows(text: str, zone: str, instants: Sequence[dt.datetime]) -> list
 
 
 def icalendar_shows(text: str, zone: str, instants: Sequence[dt.datetime]) -> list[dt.datetime]:
-    """The wall times (naive) at which icalendar shows `instants` in the VTIMEZONE."""
-    calendar = icalendar.Calendar.from_ical(text)
-    definition = next(z for z in calendar.walk("VTIMEZONE") if str(z["TZID"]) == zone)
+    """The wall times (naive) at which icalendar shows `instants` in the VTIMEZONE.
+
+    icalendar takes a TZID that names an IANA zone from zoneinfo and ignores the definition:
+    under a name of our own it must build the zone from the definition (Timezone.to_tz). The
+    name is new each time, as icalendar keeps the zone it built for a name for the process.
+    """
+    unknown = f"Not-IANA-{next(_names)}/{zone}"
+    calendar = icalendar.Calendar.from_ical(text.replace(f"TZID:{zone}\r\n", f"TZID:{unknown}\r\n"))
+    definition = next(z for z in calendar.walk("VTIMEZONE") if str(z["TZID"]) == unknown)
     tzinfo = definition.to_tz()
     return [moment.astimezone(tzinfo).replace(tzinfo=None) for moment in instants]
 
 
 def every_client_reads(texts: Sequence[str]) -> dict[str, list[Placed]]:
-    """For each client's name, what it read from each text, in order."""
+    """For each client's name, what it read from each text, in order. (icalendar takes a TZID
+    that names an IANA zone from zoneinfo, as it would in a real client.)"""
     return {
         "icalendar": [icalendar_reads(text) for text in texts],
         "vobject": [vobject_reads(text) for text in texts],
