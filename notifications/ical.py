@@ -1,7 +1,9 @@
 """iCalendar invites (RFC 5545 / iTIP RFC 5546): one VEVENT per block, stable UIDs.
 
 REQUEST for new and updated invites (a higher SEQUENCE replaces the previous version in the
-attendee's calendar), CANCEL with the same UIDs to remove them.
+attendee's calendar), CANCEL with the same UIDs to remove them. Times are wall times in the
+session's zone with our own VTIMEZONE (notifications/vtimezone.py), so that every calendar
+client reads the same instants.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 
 import icalendar
 from django.conf import settings
+
+from notifications.vtimezone import vtimezone
 
 PRODID = "-//TMS//Training Management System//EN"
 
@@ -52,11 +56,14 @@ def invite(
     if method not in {"REQUEST", "CANCEL"}:
         raise ValueError(f"Unsupported iTIP method {method!r}")
     zone = zoneinfo.ZoneInfo(time_zone)
+    starts = [item.starts_at for item in events] or [now]
+    ends = [item.ends_at for item in events] or [now]
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
+    calendar.add_component(vtimezone(time_zone, start=min(starts), end=max(ends)))
     organizer = icalendar.vCalAddress(f"mailto:{settings.INVITE_ORGANIZER_EMAIL}")
     organizer.params["cn"] = icalendar.vText(settings.INVITE_ORGANIZER_NAME)
     for item in events:
@@ -64,8 +71,8 @@ def invite(
         event.add("uid", item.uid)
         event.add("sequence", sequence)
         event.add("dtstamp", now.astimezone(dt.UTC))
-        event.add("dtstart", item.starts_at.astimezone(zone))
-        event.add("dtend", item.ends_at.astimezone(zone))
+        event.add("dtstart", wall_time(item.starts_at, zone))
+        event.add("dtend", wall_time(item.ends_at, zone))
         event.add("summary", item.summary)
         if item.location:
             event.add("location", item.location)
@@ -85,5 +92,22 @@ def invite(
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical().decode()
+
+
+def wall_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """`moment` as a wall time in `zone`, or in UTC where clients would misread that:
+
+    - a wall time that comes twice (in the hour repeated when clocks go back): RFC 5545
+      (3.3.5) reads it as the first, but ical.js takes the one in standard time;
+    - a UTC offset with seconds (local mean time, before about 1920): ical.js drops them.
+    """
+    local = moment.astimezone(zone)
+    offset = local.utcoffset()
+    if (
+        offset is None
+        or offset.seconds % 60
+        or local.replace(fold=1 - local.fold).utcoffset() != offset
+    ):
+        return moment.astimezone(dt.UTC)
+    return local

@@ -48,7 +48,8 @@ class EmailTransport:
             ics, method = rendered.calendar
             # The invite as an alternative part whose method matches the iCalendar METHOD, so
             # mail clients show accept/decline; also attached as a file for the others.
-            email.attach_alternative(ics, f"text/calendar; method={method}; charset=utf-8")
+            # Django adds the charset parameter itself: naming it here would repeat it.
+            email.attach_alternative(ics, f"text/calendar; method={method}")
             email.attach("invite.ics", ics, f"application/ics; method={method}")
         return email
 

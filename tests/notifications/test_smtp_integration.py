@@ -95,3 +95,19 @@ def test_a_confirmation_crosses_real_smtp_and_its_invite_parses_twice(
         "2030-03-11T09:00:00+01:00",
     ]
     assert all(e.organizer.value.startswith("mailto:") for e in other.vevent_list)
+
+
+def test_the_calendar_part_names_its_method_and_charset_once(smtp_server, schedule, learner):
+    session = schedule(status="scheduled")
+    registration_create(session_id=session.pk, learner=learner, now=NOW)
+    assert outbox_dispatch(now=NOW) == {"sent": 1}
+    (raw,) = smtp_server.messages
+    # The header as sent (compat32 keeps it verbatim, folded lines and repeats included).
+    received = email.message_from_bytes(raw, policy=policy.compat32)
+    (calendar_part,) = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    header = calendar_part["Content-Type"].lower()
+    # A repeated parameter is ambiguous; some mail clients then ignore the part.
+    assert header.count("charset") == 1, header
+    assert header.count("method") == 1, header
+    assert calendar_part.get_param("charset") == "utf-8"
+    assert calendar_part.get_param("method") == "REQUEST"
