@@ -224,24 +224,12 @@ def _registered(
     source: str,
     now: dt.datetime,
 ) -> Registered:
+    """What the door wrote, as the caller reports it (no read back)."""
     assert seat.registration_id is not None  # noqa: S101 - a written seat has an id
     assert seat.status is not None  # noqa: S101 - and a status
-    # Counted after commit, outside the session lock: the line grows with a rush, and the
-    # answer ("you are number N") is the same a moment later, or better.
-    position = waitlist_position(
-        session_id=snapshot.id, status=seat.status, rank=seat.waitlist_rank
-    )
-    return Registered(
-        registration_id=seat.registration_id,
-        status=seat.status,
-        source=source,
-        position=position,
-        created_at=now,
-        confirmed_at=now if seat.status == RegistrationStatus.CONFIRMED else None,
-        offer_expires_at=None,
-        session=snapshot,
-        learner=learner,
-    )
+    confirmed_at = now if seat.status == RegistrationStatus.CONFIRMED else None
+    return _report(snapshot, learner, source, seat.registration_id, seat.status,
+                   seat.waitlist_rank, now, confirmed_at, None)  # fmt: skip
 
 
 def _after_queueing(
@@ -256,18 +244,34 @@ def _after_queueing(
     with transaction.atomic():
         session = lock_session_for_seats(snapshot.id)
         waitlist_promote_locked(session, now=now)
-    assert seat.registration_id is not None  # noqa: S101 - a written seat has an id
+    assert seat.registration_id is not None  # noqa: S101 - a queued newcomer was written
     row = Registration.objects.get(pk=seat.registration_id)
+    return _report(snapshot, learner, source, row.pk, row.status, row.waitlist_rank,
+                   row.created_at, row.confirmed_at, row.offer_expires_at)  # fmt: skip
+
+
+def _report(
+    snapshot: SessionSnapshot,
+    learner: User,
+    source: str,
+    registration_id: int,
+    status: str,
+    rank: int | None,
+    created_at: dt.datetime,
+    confirmed_at: dt.datetime | None,
+    offer_expires_at: dt.datetime | None,
+) -> Registered:
+    # Counted after commit, outside the session lock: the line grows with a rush, and the
+    # answer ("you are number N") is the same a moment later, or better.
+    position = waitlist_position(session_id=snapshot.id, status=status, rank=rank)
     return Registered(
-        registration_id=row.pk,
-        status=row.status,
+        registration_id=registration_id,
+        status=status,
         source=source,
-        position=waitlist_position(
-            session_id=snapshot.id, status=row.status, rank=row.waitlist_rank
-        ),
-        created_at=row.created_at,
-        confirmed_at=row.confirmed_at,
-        offer_expires_at=row.offer_expires_at,
+        position=position,
+        created_at=created_at,
+        confirmed_at=confirmed_at,
+        offer_expires_at=offer_expires_at,
         session=snapshot,
         learner=learner,
     )

@@ -45,7 +45,8 @@ CREATE OR REPLACE FUNCTION attendance_take_seat(
 LANGUAGE plpgsql VOLATILE SET lock_timeout = '3s' AS $$
 DECLARE
     s record;
-    held record;
+    held_status text;      -- the registration's status when one is given, else NULL
+    held_until timestamptz;
     free integer;
     message jsonb;
 BEGIN
@@ -67,48 +68,27 @@ BEGIN
     END IF;
 
     IF p_registration IS NOT NULL THEN
-        SELECT r.status, r.offer_expires_at, r.waitlist_rank INTO held
+        SELECT r.status, r.offer_expires_at, r.waitlist_rank
+          INTO held_status, held_until, rank
           FROM attendance_registration r
          WHERE r.id = p_registration AND r.session_id = p_session AND r.learner_id = p_learner;
-        IF NOT FOUND OR held.status NOT IN ({{ WAITLISTED }}, {{ OFFERED }}) THEN
+        IF held_status IS NULL OR held_status NOT IN ({{ WAITLISTED }}, {{ OFFERED }}) THEN
             outcome := 'gone';
+            rank := NULL;
             RETURN NEXT;
             RETURN;
         END IF;
         registration_id := p_registration;
-        rank := held.waitlist_rank;
-        IF held.status = {{ OFFERED }} THEN
-            -- Accepting: the offered seat is held already; it only becomes the learner's.
-            IF held.offer_expires_at <= p_now THEN
-                outcome := 'expired';
-                RETURN NEXT;
-                RETURN;
-            END IF;
-            seat_status := {{ CONFIRMED }};
-        ELSE
-            clash_block := attendance_learner_clash(p_learner, p_session);
-            IF clash_block IS NOT NULL THEN
-                outcome := 'clash';
-                RETURN NEXT;
-                RETURN;
-            END IF;
-            IF attendance_free_seats(p_session) <= 0 THEN
-                outcome := 'full';
-                RETURN NEXT;
-                RETURN;
-            END IF;
-            seat_status := CASE WHEN p_offer_until IS NULL THEN {{ CONFIRMED }}
-                                ELSE {{ OFFERED }} END;
+    END IF;
+
+    IF held_status = {{ OFFERED }} THEN
+        -- Accepting: the offered seat is held already; it only becomes the learner's.
+        IF held_until <= p_now THEN
+            outcome := 'expired';
+            RETURN NEXT;
+            RETURN;
         END IF;
-        version := CASE WHEN seat_status = {{ CONFIRMED }} THEN s.schedule_version ELSE -1 END;
-        UPDATE attendance_registration
-           SET status = seat_status,
-               offer_expires_at = CASE WHEN seat_status = {{ OFFERED }} THEN p_offer_until END,
-               confirmed_at = CASE WHEN seat_status = {{ CONFIRMED }} THEN p_now END,
-               invite_version = version,
-               updated_at = p_now
-         WHERE id = p_registration;
-        outcome := 'taken';
+        seat_status := {{ CONFIRMED }};
     ELSE
         clash_block := attendance_learner_clash(p_learner, p_session);
         IF clash_block IS NOT NULL THEN
@@ -117,8 +97,8 @@ BEGIN
             RETURN;
         END IF;
         free := attendance_free_seats(p_session);
-        outcome := 'taken';
-        IF p_entry IS NOT NULL THEN
+        IF held_status IS NOT NULL OR p_entry IS NOT NULL THEN
+            -- Promotion: the caller walks the line in order and asks for the next one.
             IF free <= 0 THEN
                 outcome := 'full';
                 RETURN NEXT;
@@ -133,11 +113,21 @@ BEGIN
             -- Full, or free seats that others are waiting for: the end of the line.
             seat_status := {{ WAITLISTED }};
             rank := nextval('attendance_waitlist_rank');
-            IF free > 0 THEN
-                outcome := 'queued';
-            END IF;
         END IF;
-        version := CASE WHEN seat_status = {{ CONFIRMED }} THEN s.schedule_version ELSE -1 END;
+    END IF;
+
+    outcome := CASE WHEN seat_status = {{ WAITLISTED }} AND free > 0 THEN 'queued'
+                    ELSE 'taken' END;
+    version := CASE WHEN seat_status = {{ CONFIRMED }} THEN s.schedule_version ELSE -1 END;
+    IF p_registration IS NOT NULL THEN
+        UPDATE attendance_registration
+           SET status = seat_status,
+               offer_expires_at = CASE WHEN seat_status = {{ OFFERED }} THEN p_offer_until END,
+               confirmed_at = CASE WHEN seat_status = {{ CONFIRMED }} THEN p_now END,
+               invite_version = version,
+               updated_at = p_now
+         WHERE id = p_registration;
+    ELSE
         INSERT INTO attendance_registration
             (created_at, updated_at, session_id, learner_id, status, source, waitlist_rank,
              offer_expires_at, confirmed_at, enrolled_by_id, course_entry_id,
