@@ -2,8 +2,8 @@
 reschedule, low-enrolment alerts. (A cancelled session's learners are told by the database in
 the cancelling transaction: attendance/sql/attendance_session_cancelled.sql.)
 
-Each sweep is idempotent: the outbox's unique (recipient, event) key turns a repeated sweep into
-no new rows.
+Each sweep is idempotent: the outbox's unique (channel, address, event) key turns a repeated
+sweep into no new rows.
 """
 
 from __future__ import annotations
