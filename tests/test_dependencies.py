@@ -59,3 +59,32 @@ def test_the_check_sees_a_backwards_import(tmp_path):
     module = tmp_path / "services.py"
     module.write_text("def f():\n    from attendance.models import Registration\n")
     assert imported_apps(module) == {"attendance"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def test_services_never_import_task_modules():
+    """Tasks are the thin edge: they import services, and services queue tasks by name
+    (tms.celery.enqueue_on_commit), so the two never import each other in a circle."""
+    services = [
+        path
+        for app in APPS
+        for path in sources(app)
+        if "services" in path.parts or path.name in {"services.py", "selectors.py", "emails.py"}
+    ]
+    assert services
+    importing_tasks = {
+        path.relative_to(ROOT).as_posix(): sorted(
+            name for name in imported_modules(path) if name.split(".")[-1] == "tasks"
+        )
+        for path in services
+    }
+    assert {path: names for path, names in importing_tasks.items() if names} == {}
