@@ -7,9 +7,11 @@ PostgreSQL in .data/soak-<id>/ (so a fresh broker too: it lives in that database
 with 240 learners (API tokens) and 24 sessions of 3 seats (auto-confirm waitlists). A local
 SMTP sink (aiosmtpd) receives the mail. `manage.py serve_all` then runs web, worker and beat
 exactly as `make run` does, and 4 client threads drive it over HTTP for SOAK_SECONDS (default
-600): a learner without a place registers for a random session (confirmed or waitlisted), a
-learner with one cancels it, which frees a seat the worker then gives to the next on the
-waitlist. A monitor polls /health/ every 10 s. Afterwards the outbox must drain.
+600), each waiting 1-3 s between requests (about 2 a second in all, each sending a mail: a busy
+day for one small server, within what one worker sends over SMTP here): a learner without a
+place registers for a random session (confirmed or waitlisted), a learner with one cancels it,
+which frees a seat the worker then gives to the next on the waitlist. A monitor polls /health/
+every 10 s. Afterwards the outbox must drain.
 
 Last line: one JSON object with worker_restarts (children serve_all had to restart; target 0),
 mail_queued, mail_delivered, undelivered (target 0 once drained), promotions, and extras.
@@ -130,7 +132,7 @@ class Client(threading.Thread):
                 self.outcomes[f"cancel {status}"] += 1
                 if status == 200:
                     del self.places[learner.pk]
-            time.sleep(self.random.uniform(0.05, 0.25))
+            time.sleep(self.random.uniform(1.0, 3.0))
 
 
 def _post(path: str, token: str) -> tuple[int, Any]:
@@ -172,8 +174,13 @@ def _outbox() -> dict[str, int]:
     return {str(status): n for status, n in counts.items()}
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # SIGTERM like Ctrl+C: the finally block still stops serve_all
+
+
 def main() -> int:
     global KEEP
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     from _rush_world import build_world
@@ -206,6 +213,7 @@ def main() -> int:
         )
     print(f"serve_all on 127.0.0.1:{WEB_PORT}, log in {log_path}", flush=True)
     health: Counter[str] = Counter()
+    worst: Counter[str] = Counter()  # the largest ages /health/ reported during the run
     try:
         deadline = time.monotonic() + START_SECONDS
         while _health()[0] != 200:
@@ -222,6 +230,8 @@ def main() -> int:
         while time.monotonic() < until:
             code, body = _health()
             health["ok" if code == 200 else f"failing {code}"] += 1
+            for key in ("worker_seen_seconds_ago", "oldest_queued_seconds"):
+                worst[key] = max(worst[key], (body or {}).get(key) or 0)
             if code != 200:
                 print(f"/health/ answered {code}: {body}", flush=True)
             time.sleep(min(10.0, max(0.0, until - time.monotonic())))
@@ -260,6 +270,8 @@ def main() -> int:
         "cancellations": outcomes.get("cancel 200", 0),
         "server_errors": server_errors,
         "health_checks": dict(health),
+        "max_worker_seen_seconds_ago": worst["worker_seen_seconds_ago"],
+        "max_oldest_queued_seconds": worst["oldest_queued_seconds"],
         "drained_after_seconds": round(drained_after),
         "smtp_received": sink.received,
         "unrecoverable_errors": log_text.count("Unrecoverable error"),

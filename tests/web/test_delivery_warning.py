@@ -36,7 +36,7 @@ def test_coordinators_are_warned_when_no_worker_has_been_seen(page_client, coord
         page = page_client(coordinator).get(reverse(LEDGER))
     html = page.content.decode()
     assert WARNING in html
-    assert "No background worker has been seen since Fri 1 Mar, 08:00 UTC (12" in html
+    assert "The background worker has not answered since Fri 1 Mar, 08:00 UTC (12" in html
 
 
 def test_no_warning_while_the_worker_reports_and_mail_flows(page_client, coordinator):
@@ -57,7 +57,7 @@ def test_coordinators_are_warned_about_mail_stuck_past_its_send_time(page_client
     assert WARNING in html
     assert "2 messages have been waiting more than 5 minutes past their send time" in html
     assert "the oldest was due Fri 1 Mar, 07:40 UTC" in html
-    assert "No background worker" not in html
+    assert "background worker" not in html
 
 
 def test_the_warning_uses_the_viewers_time_zone(page_client, coordinator):
@@ -65,4 +65,4 @@ def test_the_warning_uses_the_viewers_time_zone(page_client, coordinator):
     heartbeat_record(worker="celery@a", now=NOW)
     with time_machine.travel(NOW + dt.timedelta(minutes=30), tick=False):
         page = page_client(coordinator).get(reverse(LEDGER))
-    assert "seen since Fri 1 Mar, 09:00 CET" in page.content.decode()
+    assert "not answered since Fri 1 Mar, 09:00 CET" in page.content.decode()
