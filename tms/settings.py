@@ -206,8 +206,13 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-# Beat's state file (when each periodic job last ran); beat creates the folder (tms/celery.py).
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+# Beat's state file (when each periodic job last ran), beside the embedded server's folder so
+# that two embedded set-ups (make run, the soak bench) never share one; beat creates the folder
+# (tms/celery.py).
+_STATE_DIR = (
+    BASE_DIR / ".data" if os.environ.get("DATABASE_URL") else EMBEDDED_PG_DIR.resolve().parent
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(_STATE_DIR / "celerybeat-schedule")
 # Coordinators are warned (Messages page, /health/) when no worker has been seen, or mail has
 # waited past its send time, for this long.
 HEALTH_ALERT_MINUTES = _int("HEALTH_ALERT_MINUTES", 5, minimum=1)
