@@ -80,7 +80,8 @@ run: export DEBUG ?= 1
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@# Web server, Celery worker and beat together; the broker needs no server unless REDIS_URL is set.
+	@# Web server, Celery worker and beat, restarted if one exits; Ctrl+C or SIGTERM stops them
+	@# and the embedded PostgreSQL. The broker needs no server unless REDIS_URL is set.
 	$(PY) manage.py serve_all $(HOST):$(PORT)
 
 test: venv

@@ -26,8 +26,8 @@ After each registration phase the rows are counted in SQL (confirmed per session
 seat limit, waitlist places, outbox rows) and then truncated. When a target is missed, one
 request is taken apart in this process (queries, cProfile) to show where the time goes.
 
-The Celery broker is a temporary folder (filesystem transport) unless REDIS_URL is set, so no
-worker of a running `make run` ever sees the bench's tasks.
+The Celery broker is the bench's own PostgreSQL server (tms/broker.py) unless REDIS_URL is set,
+so no worker of a running `make run` ever sees the bench's tasks.
 
 Last line: one JSON object (http_ratio_hot, http_ratio_spread, service_ratio_hot,
 pgbench_tps_hot, pgbench_tps_spread, p99_ms, oversold, and extras). Exits 1 if a session is
@@ -55,9 +55,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tms.settings")
 os.environ.setdefault("DEBUG", "1")  # for the built-in secret key; DEBUG is switched off below
 WORK_DIR = Path(tempfile.mkdtemp(prefix="tms-rush-"))
-if not os.environ.get("REDIS_URL") and not os.environ.get("BROKER_DIR"):
-    # Set before Django starts: this process, its forks and gunicorn all use this folder.
-    os.environ["BROKER_DIR"] = str(WORK_DIR / "broker")
 
 import django  # noqa: E402
 
@@ -65,7 +62,7 @@ django.setup()
 
 import logging  # noqa: E402
 
-# kombu warns on every connection to the filesystem broker that it has no host name.
+# kombu connection warnings (e.g. a broker URL without a host name) would drown the figures.
 logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 import _rush_pgbench as pgb  # noqa: E402
@@ -355,7 +352,7 @@ def main() -> int:
             f"gunicorn: {args.workers} {GUNICORN['worker_class']} workers x {args.threads} "
             f"threads on 127.0.0.1:{server.port}, DEBUG=0, "
             f"DB_CONN_MAX_AGE={args.conn_max_age}, broker "
-            f"{'Redis' if os.environ.get('REDIS_URL') else 'filesystem (temporary folder)'}",
+            f"{'Redis' if os.environ.get('REDIS_URL') else 'PostgreSQL (the bench server)'}",
             flush=True,
         )
         warm_up(server, world, args.clients)

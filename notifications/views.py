@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from notifications import registry
+from notifications.health import delivery_health
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.selectors import ledger
 from notifications.services import message_resend
 from tms.exceptions import DomainError
-from tms.views import can, policy_required
+from tms.views import can, policy_required, viewer_zone
 
 PAGE_SIZE = 50
 RESENDABLE = (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.BOUNCED)
@@ -68,6 +70,9 @@ def message_list(request: HttpRequest) -> HttpResponse:
         response = render(request, "notifications/partials/ledger_results.html", context)
     else:
         context["preview"] = registry.preview()
+        # A warning when delivery has stopped: no worker seen lately, or mail overdue.
+        context["health"] = delivery_health(now=timezone.now())
+        context["viewer_zone"] = viewer_zone(request)
         response = render(request, "notifications/ledger.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -1,17 +1,20 @@
 """Celery application and the beat schedule.
 
-Broker: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under .data/broker
-(single host, no server to install) for `make run`. No result backend: results live in domain
-tables. Periodic sweeps re-derive work from the database, so a lost message only delays it.
+Broker: Redis when REDIS_URL is set; otherwise the app's own PostgreSQL database (tms/broker.py),
+so `make run` needs no server beyond the embedded PostgreSQL. No result backend: results live in
+domain tables. Periodic sweeps re-derive work from the database, so a lost message only delays
+it. A heartbeat task shows coordinators whether beat and a worker are running.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
+from celery.beat import PersistentScheduler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tms.settings")
 
@@ -28,7 +31,36 @@ app.conf.beat_schedule = {
     "send-reminders": {"task": "attendance.tasks.enqueue_reminders", "schedule": 300.0},
     "sync-invites": {"task": "attendance.tasks.sync_invites", "schedule": 120.0},
     "low-enrolment-alerts": {"task": "attendance.tasks.alert_low_enrolment", "schedule": 3600.0},
+    "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
+    "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
 }
+
+
+class FolderCreatingScheduler(PersistentScheduler):
+    """Beat's scheduler, creating the folder of its state file first: it may not exist yet (a
+    fresh checkout, a DATABASE_URL without the embedded server's .data/ folder, a --schedule
+    path elsewhere), and beat would stop at start with FileNotFoundError."""
+
+    def setup_schedule(self) -> None:
+        Path(self.schedule_filename).resolve().parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()
+
+
+app.conf.beat_scheduler = "tms.celery:FolderCreatingScheduler"
+
+
+@signals.worker_ready.connect
+def _first_heartbeat(sender: Any = None, **kwargs: Any) -> None:
+    """Report at once when a worker starts, rather than at the next beat tick."""
+    from django.utils import timezone
+
+    from tms.heartbeat import heartbeat_record
+
+    hostname = getattr(sender, "hostname", None) or "worker"
+    try:
+        heartbeat_record(worker=hostname, now=timezone.now())
+    except Exception as error:  # the database may be down; the periodic heartbeat retries
+        logger.warning("Could not record the worker heartbeat: %s", error)
 
 
 def enqueue_safely(task: Any, *args: Any, **kwargs: Any) -> bool:

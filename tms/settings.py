@@ -165,7 +165,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _int("DB_CONN_MAX_AGE", 0))
 DATABASES["default"].setdefault("OPTIONS", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: cache and (next issue) Celery broker -------------------------------------------
+# --- Redis: cache and Celery broker -----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL") or None
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
@@ -178,23 +178,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
-    # kombu's filesystem transport: a folder shared by web, worker and beat on one host.
-    BROKER_DIR = Path(
-        os.environ.get("BROKER_DIR")
-        or (BASE_DIR / ".data" / ("broker-test" if TESTING else "broker"))
-    ).resolve()
-    for _sub in ("queue", "processed", "control"):
-        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.2,
-    }
+# The broker: BROKER_URL if set, else Redis, else the app's own PostgreSQL database through
+# kombu's SQLAlchemy transport (tms/broker.py says why not the filesystem transport).
+from tms.broker import TRANSPORT_OPTIONS, database_broker_url  # noqa: E402
+
+BROKER_URL = os.environ.get("BROKER_URL") or None
+if BROKER_URL and not BROKER_URL.startswith(
+    ("redis://", "rediss://", "unix://", "sqla+postgresql")
+):
+    raise ImproperlyConfigured(
+        "BROKER_URL must be a Redis URL (redis://, rediss://, unix://) or "
+        f"sqla+postgresql://...; got {BROKER_URL!r}"
+    )
+CELERY_BROKER_URL = BROKER_URL or REDIS_URL or database_broker_url(DATABASES["default"])
+if CELERY_BROKER_URL.startswith("sqla+"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = TRANSPORT_OPTIONS
+    # Remote control needs fanout exchanges, which the database transport does not have.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -207,7 +207,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
+# Beat's state file (when each periodic job last ran), beside the embedded server's folder so
+# that two embedded set-ups (make run, the soak bench) never share one; beat creates the folder
+# (tms/celery.py).
+_STATE_DIR = (
+    BASE_DIR / ".data" if os.environ.get("DATABASE_URL") else EMBEDDED_PG_DIR.resolve().parent
+)
+CELERY_BEAT_SCHEDULE_FILENAME = str(_STATE_DIR / "celerybeat-schedule")
+# Coordinators are warned (Messages page, /health/) when no worker has been seen, or mail has
+# waited past its send time, for this long.
+HEALTH_ALERT_MINUTES = _int("HEALTH_ALERT_MINUTES", 5, minimum=1)
 
 # --- Registration, waitlists and messages ------------------------------------------------------
 # At most one "deliver the outbox" kick per process per interval (the beat sweep runs every
@@ -224,6 +233,7 @@ if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
+# `serve_all` (make run) sets it from the address it serves on when it is unset.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INVITE_ORGANIZER_EMAIL = os.environ.get("INVITE_ORGANIZER_EMAIL", "training@localhost")
 INVITE_ORGANIZER_NAME = os.environ.get("INVITE_ORGANIZER_NAME", "Training team")
@@ -267,6 +277,8 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = SECURE and _bool("SECURE_SSL_REDIRECT", True)
+# Load balancers and uptime checks probe /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 31536000 if SECURE else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE

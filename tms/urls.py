@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tms.health import health
+
 urlpatterns = [
+    # Public, like the sign-in page: uptime checks read it without an account.
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include("tms.api_urls")),
     path("", include("tms.web_urls")),

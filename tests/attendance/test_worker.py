@@ -1,7 +1,8 @@
-"""A real Celery worker process promotes the waitlist and expires offers.
+"""A real Celery worker process promotes the waitlist, expires offers and reports its heartbeat.
 
 The broker is the one the settings choose: Redis when REDIS_URL is set (as in CI's second run),
-otherwise the filesystem transport. The worker connects to this test's database.
+otherwise the PostgreSQL database (kombu's SQLAlchemy transport, tms/broker.py). The worker
+connects to this test's database and to the same broker as this process.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from attendance.services.registration import registration_cancel, registration_c
 from attendance.tasks import expire_offers
 from scheduling.models import WaitlistPolicy
 from tests.conftest import NOW
+from tms.broker import broker_prepare
 from tms.celery import app as celery_app
+from tms.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
+MODEL_BACKEND = "tms.backends.UserWithProfilesBackend"
 
 
 def _database_url() -> str:
@@ -46,11 +50,17 @@ def worker(settings) -> Iterator[subprocess.Popen[str]]:
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
         except redis.RedisError as error:
             pytest.skip(f"REDIS_URL is set but Redis does not answer: {error}")
+    broker_prepare(celery_app)
     # Other tests queue outbox kicks on the same broker: start from an empty queue.
     celery_app.control.purge()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
-    if not settings.REDIS_URL:
-        env["BROKER_DIR"] = str(settings.BROKER_DIR)
+    # The broker as this process sees it: the worker's own settings would derive a database
+    # broker from its DATABASE_URL (this test's database), not this process's one.
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "BROKER_URL": settings.CELERY_BROKER_URL,
+        "DEBUG": "1",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tms", "worker", "--pool=solo", "-l", "info"],
         cwd=ROOT,
@@ -119,3 +129,21 @@ def test_a_real_worker_passes_an_expired_offer_to_the_next_learner(worker, sched
     expire_offers.delay()
     _eventually(lambda: _status(waiting) == RegistrationStatus.OFFERED, worker)
     assert _status(offered) == RegistrationStatus.CANCELLED
+
+
+def test_a_task_queued_by_a_web_request_is_run_by_a_real_worker(worker, schedule, learners, client):
+    session = schedule(status="scheduled", capacity=1)
+    first, second = learners(2)
+    seat = registration_create(session_id=session.pk, learner=first, now=NOW).registration
+    queued = registration_create(session_id=session.pk, learner=second, now=NOW).registration
+    client.force_login(first, backend=MODEL_BACKEND)
+    # The learner cancels on the web page; after commit the view's process queues the promotion.
+    response = client.post(f"/registrations/{seat.pk}/cancel/", {"reason": ""})
+    assert response.status_code == 302
+    _eventually(lambda: _status(queued) == RegistrationStatus.CONFIRMED, worker)
+
+
+def test_a_starting_worker_reports_its_heartbeat(worker):
+    _eventually(lambda: WorkerHeartbeat.objects.exists(), worker)
+    heartbeat = WorkerHeartbeat.objects.get()
+    assert abs((timezone.now() - heartbeat.seen_at).total_seconds()) < 120

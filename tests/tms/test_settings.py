@@ -43,6 +43,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"DEBUG": "1", "TIME_ZONE": "Mars/Olympus"}, "TIME_ZONE='Mars/Olympus' is not an IANA"),
         ({"DEBUG": "1", "DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL must point at PostgreSQL"),
         ({"DEBUG": "1", "REDIS_URL": "http://localhost"}, "REDIS_URL must start with"),
+        ({"DEBUG": "1", "BROKER_URL": "filesystem://"}, "BROKER_URL must be a Redis URL"),
+        ({"DEBUG": "1", "HEALTH_ALERT_MINUTES": "0"}, "HEALTH_ALERT_MINUTES must be at least 1"),
         ({"DEBUG": "1", "DB_CONN_MAX_AGE": "soon"}, "DB_CONN_MAX_AGE must be a whole number"),
         ({"DEBUG": "1", "EMAIL_URL": "carrier-pigeon"}, "EMAIL_URL is not a valid email URL"),
         ({"DEBUG": "1", "TRUSTED_PROXY_HEADER": "HTTP_X_FORWARDED_FOR"}, "TRUSTED_PROXY_HEADER"),

@@ -101,9 +101,9 @@ def test_the_ledger_is_paginated_with_a_fixed_query_count(
     assert first.context["page"].paginator.count == 63
     second = client.get(reverse(LEDGER), {"page": 2})
     assert len(second.context["page"].object_list) == 13
-    # Sign-in session, user, roles, count, one page of messages with their recipients, and
-    # the preview's blocks.
-    with django_assert_num_queries(6):
+    # Sign-in session, user, roles, count, one page of messages with their recipients, the
+    # preview's blocks, and delivery health (latest worker heartbeat, the due backlog).
+    with django_assert_num_queries(8):
         client.get(reverse(LEDGER), {"page": 2})
 
 

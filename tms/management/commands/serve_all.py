@@ -1,56 +1,102 @@
-"""Run the whole demo on one machine: web server, a Celery worker and beat.
+"""Run the whole demo on one machine: web server, a Celery worker and beat, supervised.
 
-With no REDIS_URL the broker is kombu's filesystem transport (no server to install); with
-REDIS_URL set, the same command uses Redis. Production runs them as separate services
-(docker-compose.yml).
+With no REDIS_URL the broker is the app's own PostgreSQL database (tms/broker.py), so nothing
+but the embedded PostgreSQL is needed; with REDIS_URL set, the same command uses Redis.
+Production runs the three as separate services (docker-compose.yml).
+
+A child that exits is logged and restarted (tms/supervisor.py). SIGINT or SIGTERM stops every
+child, and then this process lets go of the embedded PostgreSQL, which stops when no process
+uses it any more.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
-import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from tms.broker import broker_prepare
+from tms.celery import app as celery_app
+from tms.supervisor import Child, Supervisor
+
+logger = logging.getLogger("tms.serve_all")
+
+
+def split_addrport(addrport: str) -> tuple[str, str]:
+    """ "127.0.0.1:8001" → ("127.0.0.1", "8001"); "8001" → ("127.0.0.1", "8001");
+    "[::1]:8001" → ("[::1]", "8001")."""
+    host, _, port = addrport.rpartition(":")
+    if not port.isdigit():
+        raise CommandError(f"{addrport!r} is not an address and port, e.g. 127.0.0.1:8000")
+    return host or "127.0.0.1", port
+
+
+def site_url_for(addrport: str) -> str:
+    """The base of links in emails and invites for a server on `addrport`. An address that
+    listens everywhere is not one a reader can open: use the loopback address instead."""
+    host, port = split_addrport(addrport)
+    host = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]", "::": "[::1]"}.get(host, host)  # noqa: S104
+    return f"http://{host}:{port}"
+
+
+def child_environment(addrport: str, environ: dict[str, str]) -> dict[str, str]:
+    """The children's environment: ours, with SITE_URL derived from the address unless set."""
+    env = dict(environ)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = site_url_for(addrport)
+    env.setdefault("PYTHONUNBUFFERED", "1")  # logs appear as they happen
+    return env
 
 
 class Command(BaseCommand):
-    help = "Serve the web app with a Celery worker and beat alongside (for `make run`)."
+    help = "Serve the web app with a Celery worker and beat alongside, restarting any that exits."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-
-    def handle(self, *args: Any, addrport: str, **options: Any) -> None:
-        broker = "Redis" if settings.REDIS_URL else f"filesystem broker in {settings.BROKER_DIR}"
-        self.stdout.write(f"Starting a Celery worker with beat ({broker})")
-        worker = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tms",
-                "worker",
-                "--beat",
-                "--pool=solo",
-                "--loglevel=INFO",
-                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
-            ],
-            env=os.environ.copy(),
+        parser.add_argument(
+            "--status-file",
+            type=Path,
+            default=None,
+            help="Write the children's pids and restart counts to this JSON file.",
         )
-        try:
-            subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+
+    def handle(self, *args: Any, addrport: str, status_file: Path | None, **options: Any) -> None:
+        split_addrport(addrport)
+        env = child_environment(addrport, dict(os.environ))
+        broker = "Redis" if settings.REDIS_URL else "the PostgreSQL database"
+        self.stdout.write(
+            f"Starting the web server on {addrport}, a Celery worker and beat (broker: {broker}); "
+            f"links in emails use {env['SITE_URL']}"
+        )
+        broker_prepare(celery_app)
+        celery = [sys.executable, "-m", "celery", "-A", "tms"]
+        children = [
+            Child(
+                "web",
                 [sys.executable, "manage.py", "runserver", "--noreload", addrport],
-                check=False,
-            )
-        except KeyboardInterrupt:
-            pass
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+                stop_signal=signal.SIGINT,
+            ),
+            Child("worker", [*celery, "worker", "--pool=solo", "--loglevel=INFO"]),
+            Child(
+                "beat",
+                [
+                    *celery,
+                    "beat",
+                    "--loglevel=INFO",
+                    f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+                ],
+            ),
+        ]
+        Supervisor(children, env=env, cwd=Path(settings.BASE_DIR), status_file=status_file).run()
+        embedded_dir = getattr(settings, "EMBEDDED_PG_DIR", None)
+        if embedded_dir is not None:
+            from tms.embedded_db import forget_dead_processes
+
+            # A child killed hard left its handle behind; without it, our exit stops the server.
+            forget_dead_processes(Path(embedded_dir))
