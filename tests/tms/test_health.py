@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 def _queue_message(due: dt.datetime, email: str = "learner@example.org") -> OutboxMessage:
     return OutboxMessage.objects.create(
-        to_email=email,
+        channel="email",
+        address=email,
         event_key=f"test:{email}:{due.isoformat()}",
         template="registration_confirmed",
         rule="test",

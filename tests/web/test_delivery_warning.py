@@ -22,7 +22,8 @@ WARNING = "Messages are not going out"
 
 def _queue_message(due: dt.datetime, email: str) -> None:
     OutboxMessage.objects.create(
-        to_email=email,
+        channel="email",
+        address=email,
         event_key=f"test:{email}",
         template="registration_confirmed",
         rule="test",
