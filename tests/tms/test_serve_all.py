@@ -157,7 +157,10 @@ def fresh_data_dir() -> Iterator[Path]:
 
 
 @pytest.mark.slow
-def test_sigterm_stops_every_child_and_the_embedded_postgres(fresh_data_dir, tmp_path):
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_stopping_stops_every_child_and_the_embedded_postgres(fresh_data_dir, tmp_path, how):
+    """SIGTERM to serve_all, or Ctrl-C in the terminal of `make run`, which signals the whole
+    process group at once (serve_all and every child): nothing keeps running."""
     port = _free_port()
     status_file = tmp_path / "status.json"
     env = {
@@ -179,6 +182,7 @@ def test_sigterm_stops_every_child_and_the_embedded_postgres(fresh_data_dir, tmp
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, as in a terminal
     )
     try:
 
@@ -197,9 +201,13 @@ def test_sigterm_stops_every_child_and_the_embedded_postgres(fresh_data_dir, tmp
     except AssertionError as error:
         raise AssertionError(f"{error}\nserve_all output:\n{_stop(process)}") from None
     pids = [child["pid"] for child in status["children"].values()]
-    output = _stop(process)
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=DEADLINE)[0]
+    else:
+        output = _stop(process)
     assert process.returncode == 0, output
-    assert "Received SIGTERM" in output
+    assert ("Received SIGINT" if how == "ctrl-c" else "Received SIGTERM") in output
     assert not [pid for pid in pids if _alive(pid)], output
     # The server stops a moment after its last user left.
     _eventually(lambda: not _postgres_for(fresh_data_dir), "the embedded PostgreSQL stopped", 60)
@@ -253,3 +261,15 @@ def test_beat_starts_when_its_schedule_folder_does_not_exist_yet(tmp_path, setti
         output = _stop(beat)
     assert "FileNotFoundError" not in output
     assert "beat: Starting..." in output
+
+
+def test_children_connect_to_the_embedded_server_serve_all_holds():
+    database = {"USER": "postgres", "NAME": "tms", "HOST": "/srv/tms/.data/postgres"}
+    env = child_environment("127.0.0.1:8000", {}, embedded_database=database)
+    assert env["DATABASE_URL"] == "postgres://postgres@/tms?host=/srv/tms/.data/postgres"
+    mine = {"DATABASE_URL": "postgres://app@db/tms"}
+    assert (
+        child_environment("127.0.0.1:8000", mine, embedded_database=database)["DATABASE_URL"]
+        == mine["DATABASE_URL"]
+    )
+    assert "DATABASE_URL" not in child_environment("127.0.0.1:8000", {})

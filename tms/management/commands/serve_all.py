@@ -6,7 +6,9 @@ Production runs the three as separate services (docker-compose.yml).
 
 A child that exits is logged and restarted (tms/supervisor.py). SIGINT or SIGTERM stops every
 child, and then this process lets go of the embedded PostgreSQL, which stops when no process
-uses it any more.
+uses it any more. This process alone holds the embedded server: the children connect to its
+socket as to any server (DATABASE_URL), so that Ctrl-C, which signals them all at once, does
+not have them race to update the server's list of users and leave it running.
 """
 
 from __future__ import annotations
@@ -45,11 +47,21 @@ def site_url_for(addrport: str) -> str:
     return f"http://{host}:{port}"
 
 
-def child_environment(addrport: str, environ: dict[str, str]) -> dict[str, str]:
-    """The children's environment: ours, with SITE_URL derived from the address unless set."""
+def embedded_database_url(database: dict[str, Any]) -> str:
+    """The URL of the embedded server this process started, for the children."""
+    return f"postgres://{database['USER']}@/{database['NAME']}?host={database['HOST']}"
+
+
+def child_environment(
+    addrport: str, environ: dict[str, str], *, embedded_database: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """The children's environment: ours, with SITE_URL derived from the address unless set,
+    and the embedded server's address when this process runs one."""
     env = dict(environ)
     if not env.get("SITE_URL"):
         env["SITE_URL"] = site_url_for(addrport)
+    if embedded_database is not None and not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = embedded_database_url(embedded_database)
     env.setdefault("PYTHONUNBUFFERED", "1")  # logs appear as they happen
     return env
 
@@ -68,7 +80,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, addrport: str, status_file: Path | None, **options: Any) -> None:
         split_addrport(addrport)
-        env = child_environment(addrport, dict(os.environ))
+        embedded = (
+            settings.DATABASES["default"] if getattr(settings, "EMBEDDED_PG_DIR", None) else None
+        )
+        env = child_environment(addrport, dict(os.environ), embedded_database=embedded)
         broker = "Redis" if settings.REDIS_URL else "the PostgreSQL database"
         self.stdout.write(
             f"Starting the web server on {addrport}, a Celery worker and beat (broker: {broker}); "
