@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications import events, registry
+from notifications import events, registry, transports
 from notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from notifications.transports import transport_for
 from tms.celery import enqueue_on_commit
@@ -164,9 +164,10 @@ def outbox_dispatch(*, now: dt.datetime | None = None, limit: int = 200) -> dict
     now = now or timezone.now()
     outcome: dict[str, int] = {}
     _fail_stale_sending(now)
-    for message_id in outbox_claim(now=now, limit=limit):
-        status = message_send(message_id=message_id, now=now)
-        outcome[status] = outcome.get(status, 0) + 1
+    with transports.batch():
+        for message_id in outbox_claim(now=now, limit=limit):
+            status = message_send(message_id=message_id, now=now)
+            outcome[status] = outcome.get(status, 0) + 1
     return outcome
 
 

@@ -7,10 +7,13 @@ retries with backoff); it never decides whether a message should go.
 
 from __future__ import annotations
 
-from typing import Protocol
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -24,10 +27,48 @@ class Transport(Protocol):
 
 class EmailTransport:
     """Text and HTML bodies from `notifications/email/<template>.txt|.html`, rendered in the
-    recipient's zone, with the calendar invite as an iTIP part when there is one."""
+    recipient's zone, with the calendar invite as an iTIP part when there is one. Within
+    `batch()`, messages share one connection to the mail server (an SMTP session costs more
+    than the mail); a failed send drops it, and the next message opens a new one."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self._local.batch = True
+        try:
+            yield
+        finally:
+            self._local.batch = False
+            self._drop_connection()
 
     def deliver(self, message: OutboxMessage, rendered: Rendered) -> None:
-        self.build(message, rendered).send(fail_silently=False)
+        email = self.build(message, rendered)
+        if not getattr(self._local, "batch", False):
+            email.send(fail_silently=False)
+            return
+        email.connection = self._connection()
+        try:
+            email.send(fail_silently=False)
+        except Exception:
+            self._drop_connection()
+            raise
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = get_connection(fail_silently=False)
+            connection.open()
+            self._local.connection = connection
+        return connection
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            with suppress(Exception):  # a broken session is dropped either way
+                connection.close()
 
     def build(self, message: OutboxMessage, rendered: Rendered) -> EmailMultiAlternatives:
         context = {**rendered.context, "subject": rendered.subject, "message": message}
@@ -54,7 +95,15 @@ class EmailTransport:
         return email
 
 
-TRANSPORTS: dict[str, Transport] = {MessageChannel.EMAIL: EmailTransport()}
+EMAIL = EmailTransport()
+TRANSPORTS: dict[str, Transport] = {MessageChannel.EMAIL: EMAIL}
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Deliver a batch of messages over shared connections (the dispatcher's loop)."""
+    with EMAIL.batch():
+        yield
 
 
 def transport_for(channel: str) -> Transport:

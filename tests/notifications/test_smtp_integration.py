@@ -23,9 +23,18 @@ pytestmark = pytest.mark.django_db
 class Collector:
     def __init__(self) -> None:
         self.messages: list[bytes] = []
+        self.sessions: list[int] = []  # the SMTP session of each message
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        if address in self.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
         self.messages.append(envelope.original_content or envelope.content)
+        self.sessions.append(id(session))
         return "250 OK"
 
 
@@ -111,3 +120,18 @@ def test_the_calendar_part_names_its_method_and_charset_once(smtp_server, schedu
     assert header.count("method") == 1, header
     assert calendar_part.get_param("charset") == "utf-8"
     assert calendar_part.get_param("method") == "REQUEST"
+
+
+def test_a_dispatch_sends_its_batch_over_one_smtp_session(smtp_server, schedule, learners):
+    """An SMTP session costs more than a mail: one per batch, not one per message. A refused
+    recipient drops the session; the rest of the batch still goes out."""
+    session = schedule(status="scheduled", capacity=10)
+    people = learners(6)
+    smtp_server.refuse = {people[2].email}
+    for person in people:
+        registration_create(session_id=session.pk, learner=person, now=NOW)
+
+    assert outbox_dispatch(now=NOW) == {"sent": 5, "queued": 1}  # the refused one retries
+
+    assert len(smtp_server.messages) == 5
+    assert len(set(smtp_server.sessions)) == 2  # before and after the refusal
