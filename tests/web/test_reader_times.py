@@ -166,3 +166,27 @@ def test_the_block_list_of_a_session_with_several_rooms_names_each_blocks_times(
 
     assert f'Tue 5 Mar 2030</time>, <span class="nowrap">08:00{DASH}11:00 EST</span>' in html
     assert f"(14:00{DASH}17:00 CET at the venue)" in html
+
+
+def test_the_session_pages_own_panel_names_the_readers_time(
+    page_client, new_yorker, learners, schedule
+):
+    """The "Your place" panel on the session page: the offer deadline and the opening of
+    registration in the reader's zone, not the venue's."""
+    session = schedule(status="scheduled", capacity=1)
+    session.waitlist_policy = WaitlistPolicy.OFFER
+    session.registration_opens_at = None
+    session.save()
+    first = registration_create(session_id=session.pk, learner=learners(1)[0], now=NOW)
+    mine = registration_create(session_id=session.pk, learner=new_yorker, now=NOW).row()
+    Registration.objects.filter(pk=first.registration_id).update(
+        status=RegistrationStatus.CANCELLED, cancelled_at=NOW
+    )
+    waitlist_promote(session_id=session.pk)
+    mine.refresh_from_db()
+    deadline = mine.offer_expires_at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
+
+    url = reverse("scheduling:session-detail", args=[session.pk])
+    html = page_client(new_yorker).get(url).content.decode()
+
+    assert f"It is held until {dateformat.format(deadline, 'D j M Y, H:i T')}." in html
