@@ -33,6 +33,7 @@ from scheduling.forms import (
     bookable_rooms,
     default_time_zone,
 )
+from scheduling.forms.prefill import new_session_initial
 from scheduling.models import (
     EDITABLE_STATUSES,
     AssignmentRole,
@@ -215,9 +216,15 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, data: QueryDict | None = None) -> SessionPlan:
-    # A session without a room (a video call) defaults to the coordinator's own zone.
+    # A session without a room (a video call) defaults to the coordinator's own zone. A GET
+    # may carry initial values from a link (the availability search, a copy).
+    initial, rows = new_session_initial(request.GET) if data is None else ({}, [])
     return SessionPlan(
-        data, courses=course_list_for(request.user), fallback_zone=preferred_zone(request.user)
+        data,
+        courses=course_list_for(request.user),
+        fallback_zone=preferred_zone(request.user),
+        initial=initial,
+        block_rows=rows,
     )
 
 

@@ -223,10 +223,17 @@ class SessionPlan:
     """
 
     def __init__(
-        self, data: Any = None, *, courses: QuerySet[Course], fallback_zone: str | None = None
+        self,
+        data: Any = None,
+        *,
+        courses: QuerySet[Course],
+        fallback_zone: str | None = None,
+        initial: dict[str, Any] | None = None,
+        block_rows: list[dict[str, Any]] | None = None,
     ) -> None:
-        self.form = SessionForm(data, courses=courses)
-        self.blocks = BlockFormSet(data, prefix="blocks")
+        # `initial`, `block_rows`: a form opened from a link (`prefill.new_session_initial`).
+        self.form = SessionForm(data, courses=courses, initial=initial)
+        self.blocks = BlockFormSet(data, prefix="blocks", initial=block_rows or None)
         self.fallback_zone = fallback_zone
         self.sections = SectionErrors([], [], [])
         self.conflicts: list[dict[str, Any]] = []
