@@ -72,3 +72,21 @@ def new_session_initial(query: QueryDict) -> tuple[dict[str, Any], list[dict[str
             break
         rows.append(row)
     return initial, rows
+
+
+def filled_in(initial: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> QueryDict:
+    """The data the session form would send with these initial values (dated blocks, a room
+    session unless the link says otherwise)."""
+    data = QueryDict(mutable=True)
+    data.update({"delivery_mode": "ilt", "schedule": "dates", "min_attendees": "0"})
+    for name, value in initial.items():
+        if isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        else:
+            data[name] = str(value)
+    data["blocks-TOTAL_FORMS"] = str(len(rows))
+    data["blocks-INITIAL_FORMS"] = "0"
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"blocks-{index}-{name}"] = str(value)
+    return data
