@@ -37,7 +37,7 @@ class SearchBlockFormSet(forms.BaseFormSet):
 SearchBlocks = formset_factory(
     DatedBlockForm,
     formset=SearchBlockFormSet,
-    extra=1,
+    extra=3,
     max_num=MAX_SEARCH_BLOCKS,
     absolute_max=MAX_SEARCH_BLOCKS,
 )
