@@ -10,13 +10,15 @@ import pytest
 
 from scheduling.models import Session
 from tests import factories
-from tests.web.test_browser import (  # noqa: F401 (the browser fixture)
+from tests.web import test_browser as shared
+from tests.web.test_browser import (
     _assert_accessible,
     _assert_styled_with_htmx,
     _open,
     _sign_in,
-    browser,
 )
+
+browser = shared.browser  # the module's Chromium, shared with the other browser tests
 
 pytestmark = [
     pytest.mark.browser,
