@@ -11,6 +11,7 @@ from attendance import api as attendance_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
+from scheduling.availability_api import SessionAvailabilityApi
 from venues import api as venues_api
 
 scheduling_patterns = [
@@ -66,6 +67,7 @@ scheduling_patterns = [
         scheduling_api.InstructorAvailabilityApi.as_view(),
         name="availability-instructors",
     ),
+    path("availability/session/", SessionAvailabilityApi.as_view(), name="availability-session"),
 ]
 
 venues_patterns = [
