@@ -228,3 +228,28 @@ def test_only_coordinators_copy(page_client, auditor, schedule):
     source = schedule()
     url = reverse("scheduling:session-copy", args=[source.pk])
     assert page_client(auditor).post(url, {"first_day": "2030-03-11"}).status_code == 403
+
+
+def test_copy_onto_a_time_the_clocks_skip_is_a_400_naming_it(page_client, coordinator, schedule):
+    source = schedule([(at("2030-03-24", "02:30"), at("2030-03-24", "04:00"))])
+
+    response = page_client(coordinator).post(
+        reverse("scheduling:session-copy", args=[source.pk]), {"first_day": "2030-03-31"}
+    )
+
+    assert response.status_code == 400
+    assert "02:30 does not exist" in response.content.decode()
+    assert Session.objects.count() == 1
+
+
+def test_the_session_page_links_to_copy_and_to_the_slot_search(page_client, coordinator, schedule):
+    session = schedule()
+
+    html = (
+        page_client(coordinator)
+        .get(reverse("scheduling:session-detail", args=[session.pk]))
+        .content.decode()
+    )
+
+    assert reverse("scheduling:session-copy", args=[session.pk]) in html
+    assert f"{SEARCH}?session={session.pk}" in html
