@@ -25,6 +25,7 @@ from scheduling.models import (
     EDITABLE_STATUSES,
     AssignmentRole,
     BlockStatus,
+    DeliveryMode,
     Session,
     SessionBlock,
 )
@@ -183,7 +184,7 @@ def _for_session(request: HttpRequest, session: Session, now: dt.datetime) -> Ht
         if any(a.role == AssignmentRole.LEAD for a in assignments)
         else AssignmentRole.LEAD,
         "can_change_room": editable
-        and session.delivery_mode == "ilt"
+        and session.delivery_mode == DeliveryMode.ILT
         and can(request.user, "session", "reschedule"),
         "can_assign": editable and can(request.user, "assignment", "create"),
         "now": now,
@@ -207,24 +208,25 @@ def session_room_change(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if room is None:
         messages.error(request, _("Choose a room."))
-        return render_back(request, session, status=400)
+        return _search_again(request, session, status=400)
     blocks = _upcoming(session, timezone.now())
     changes = [services.BlockChange(block_id=b.pk, room=room) for b in blocks]
     if not changes:
         messages.error(request, _("The session has no upcoming block to move."))
-        return render_back(request, session, status=400)
+        return _search_again(request, session, status=400)
     try:
         _session_row, warnings = services.session_reschedule(session_id=session.pk, changes=changes)
     except DomainError as error:
+        # A room taken since the page was shown: the search again, with the service's reason.
         messages.error(request, error.message)
-        return redirect(f"{reverse('scheduling:session-slot-search')}?session={session.pk}")
+        return _search_again(request, session, status=error.status_code)
     messages.success(request, _("Every upcoming block is now in %s.") % room)
     for finding in warnings:
         messages.warning(request, finding.message)
     return redirect("scheduling:session-detail", pk=session.pk)
 
 
-def render_back(request: HttpRequest, session: Session, *, status: int) -> HttpResponse:
+def _search_again(request: HttpRequest, session: Session, *, status: int) -> HttpResponse:
     """The session's search page again, with the message, and the given status."""
     response = _for_session(request, session, timezone.now())
     response.status_code = status

@@ -253,3 +253,23 @@ def test_the_session_page_links_to_copy_and_to_the_slot_search(page_client, coor
 
     assert reverse("scheduling:session-copy", args=[session.pk]) in html
     assert f"{SEARCH}?session={session.pk}" in html
+
+
+def test_a_room_taken_meanwhile_is_refused_with_the_sessions_name(
+    page_client, coordinator, schedule, room
+):
+    session = schedule([(at("2030-03-04", "09:00"), at("2030-03-04", "12:00"))])
+    other_room = factories.RoomFactory(name="Other")
+    rival = schedule(
+        [(at("2030-03-04", "10:00"), at("2030-03-04", "11:00"))],
+        rooms=[other_room],
+        instructors=[factories.InstructorFactory()],
+    )
+
+    response = page_client(coordinator).post(
+        reverse("scheduling:session-room-change", args=[session.pk]), {"room": other_room.pk}
+    )
+
+    assert response.status_code == 409
+    assert f"session #{rival.pk}" in response.content.decode()
+    assert session.blocks.get().room == room
