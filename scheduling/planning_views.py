@@ -286,7 +286,7 @@ def _copy_form_url(plan: CopyPlan) -> str:
             "capacity": source.capacity,
             "min_attendees": source.min_attendees,
             "time_zone": source.time_zone,
-            "host_account": source.host_account_id,
+            "host_account": plan.host_account.pk if plan.host_account else None,
             "lead": lead.instructor.pk if lead else None,
             "notes": source.notes,
         },

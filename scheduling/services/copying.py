@@ -30,11 +30,18 @@ from scheduling.services.availability import (
     instructors_for_session,
     rooms_for_session,
 )
-from scheduling.services.planning import Finding, ProposedBlock, ProposedInstructor
+from scheduling.services.planning import (
+    Finding,
+    Proposal,
+    ProposedBlock,
+    ProposedInstructor,
+    Report,
+    check_host_account,
+)
 from scheduling.services.sessions import SessionInput, session_create
 from tms.exceptions import RuleViolation
 from tms.timezones import local_instant
-from venues.models import Room
+from venues.models import HostAccount, Room
 
 
 @dataclass(frozen=True)
@@ -54,15 +61,16 @@ class CopyPlan:
     source: Session
     blocks: list[CopiedBlock]
     instructors: list[ProposedInstructor]
+    host_account: HostAccount | None = None
     # What the copy leaves out and why (a room or instructor not free then), for the reader.
     dropped: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """Whether the copy has everything a session needs (a room for every block of a room
-        session): then it can be saved as it is."""
-        if self.source.delivery_mode != DeliveryMode.ILT:
-            return True
+        session, a host account for a video call): then it can be saved as it is."""
+        if self.source.delivery_mode == DeliveryMode.VILT:
+            return self.host_account is not None
         return all(b.room is not None for b in self.blocks)
 
     def to_input(self) -> SessionInput:
@@ -78,7 +86,7 @@ class CopyPlan:
                 for i, b in enumerate(self.blocks)
             ],
             instructors=self.instructors,
-            host_account=source.host_account,
+            host_account=self.host_account,
             notes=source.notes,
             wanted_features=list(source.wanted_features),
             status=SessionStatus.DRAFT,
@@ -191,7 +199,31 @@ def session_copy_plan(*, source: Session, first_day: dt.date, now: dt.datetime) 
             dropped.extend(refusals)
         else:
             instructors.append(ProposedInstructor(assignment.instructor, assignment.role))
-    return CopyPlan(source, kept_blocks, instructors, _unique(dropped))
+    host_account = _free_host_account(source, blocks, dropped)
+    return CopyPlan(source, kept_blocks, instructors, host_account, _unique(dropped))
+
+
+def _free_host_account(
+    source: Session, blocks: list[CopiedBlock], dropped: list[str]
+) -> HostAccount | None:
+    """The source's host account if it is free for the copy's blocks (else the reason is added
+    to `dropped`)."""
+    if source.delivery_mode != DeliveryMode.VILT or source.host_account is None:
+        return None
+    report = Report()
+    check_host_account(
+        Proposal(
+            course=source.course,
+            delivery_mode=source.delivery_mode,
+            capacity=source.capacity,
+            time_zone=source.time_zone,
+            blocks=[ProposedBlock(b.starts_at, b.ends_at, index=i) for i, b in enumerate(blocks)],
+            host_account=source.host_account,
+        ),
+        report,
+    )
+    dropped.extend(f.message for f in report.errors)
+    return None if report.errors else source.host_account
 
 
 def _closure_meets(finding: Finding, block: CopiedBlock) -> bool:

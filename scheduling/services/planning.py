@@ -193,7 +193,7 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
     if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
         check_rooms(proposal, report)
     if proposal.delivery_mode == DeliveryMode.VILT and proposal.check_host_account:
-        _check_host_account(proposal, report)
+        check_host_account(proposal, report)
     if proposal.check_instructors and proposal.instructors:
         check_instructors(proposal, report)
     if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
@@ -423,7 +423,8 @@ def _block_index_for(blocks: Iterable[ProposedBlock], room_id: int, taken: DateT
     return 0
 
 
-def _check_host_account(proposal: Proposal, report: Report) -> None:
+def check_host_account(proposal: Proposal, report: Report) -> None:
+    """The proposal's host account: chosen, active, free for every block (one query)."""
     account = proposal.host_account
     if account is None:
         report.error(

@@ -96,3 +96,27 @@ def test_a_copy_into_the_past_is_refused(schedule):
     with pytest.raises(RuleViolation) as refused:
         session_copy_plan(source=_source(source), first_day=dt.date(2030, 2, 1), now=NOW)
     assert "first_day" in refused.value.fields
+
+
+def test_a_video_call_keeps_its_host_account_where_free_and_drops_it_where_taken(
+    schedule, host_account
+):
+    def call(day: str) -> Session:
+        return schedule(
+            [(at(day, "09:00"), at(day, "12:00"))],
+            mode="vilt",
+            host_account=host_account,
+            instructors=[factories.InstructorFactory()],
+        )
+
+    source = call("2030-03-04")
+    rival = call("2030-03-11")
+
+    free = session_copy_plan(source=_source(source), first_day=dt.date(2030, 3, 18), now=NOW)
+    taken = session_copy_plan(source=_source(source), first_day=dt.date(2030, 3, 11), now=NOW)
+
+    assert free.host_account == host_account
+    assert free.complete
+    assert taken.host_account is None
+    assert not taken.complete
+    assert f"session #{rival.pk}" in " ".join(taken.dropped)

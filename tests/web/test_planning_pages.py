@@ -273,3 +273,27 @@ def test_a_room_taken_meanwhile_is_refused_with_the_sessions_name(
     assert response.status_code == 409
     assert f"session #{rival.pk}" in response.content.decode()
     assert session.blocks.get().room == room
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_search_for_a_session_costs_the_same_queries_however_many_candidates(
+    page_client, coordinator, schedule, course, extra, django_assert_num_queries
+):
+    session = schedule(
+        [
+            (at("2030-03-04", "09:00"), at("2030-03-04", "12:00")),
+            (at("2030-03-05", "09:00"), at("2030-03-05", "12:00")),
+        ]
+    )
+    for _ in range(extra):
+        factories.RoomFactory()
+        factories.QualificationFactory(instructor=factories.InstructorFactory(), course=course)
+    client = page_client(coordinator)
+
+    # Session, user, roles; the session, its blocks (with rooms) and assignments; the 9 of the
+    # search.
+    with django_assert_num_queries(15):
+        response = client.get(SEARCH, {"session": session.pk})
+
+    assert response.status_code == 200
+    assert len(response.context["availability"].instructors) == extra + 1
