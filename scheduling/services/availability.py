@@ -25,6 +25,7 @@ from scheduling.services.planning import (
     ProposedBlock,
     ProposedInstructor,
     Report,
+    RoomRequest,
     check_instructors,
     check_rooms,
 )
@@ -106,7 +107,6 @@ def instructor_candidates() -> QuerySet[Instructor]:
 
 def rooms_for_session(
     *,
-    course: Course,
     blocks: Sequence[tuple[dt.datetime, dt.datetime]],
     time_zone: str,
     capacity: int,
@@ -129,12 +129,10 @@ def rooms_for_session(
     ]
     report = Report()
     check_rooms(
-        Proposal(
-            course=course,
-            delivery_mode=DeliveryMode.ILT,
+        RoomRequest(
+            blocks=proposed,
             capacity=capacity,
             time_zone=time_zone,
-            blocks=proposed,
             wanted_features=features,
             session_id=session_id,
         ),
@@ -199,7 +197,6 @@ def session_availability(
     not count against it."""
     return Availability(
         rooms=rooms_for_session(
-            course=course,
             blocks=blocks,
             time_zone=time_zone,
             capacity=capacity,

@@ -146,7 +146,6 @@ def session_copy_plan(*, source: Session, first_day: dt.date, now: dt.datetime) 
         verdicts = {
             c.pk: c
             for c in rooms_for_session(
-                course=source.course,
                 blocks=times,
                 time_zone=source.time_zone,
                 capacity=source.capacity,

@@ -78,6 +78,18 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class RoomRequest:
+    """What the room rules need of a proposal: the blocks with their rooms, the seats, the
+    wanted features. A room search asks with no course (`check_rooms` accepts either)."""
+
+    blocks: Sequence[ProposedBlock]
+    capacity: int
+    time_zone: str
+    wanted_features: Sequence[str] = ()
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     message: str
@@ -304,7 +316,7 @@ def conflict_payload(
     }
 
 
-def check_rooms(proposal: Proposal, report: Report) -> None:
+def check_rooms(proposal: Proposal | RoomRequest, report: Report) -> None:
     """The rooms of the proposal's blocks: bookable, big enough, with the wanted features, free
     (buffers folded in) and not closed. Two queries however many blocks and rooms; each finding
     names its room (`subject_id`). A block may be listed once per candidate room (the

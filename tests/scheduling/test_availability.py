@@ -56,7 +56,6 @@ def test_rooms_free_for_every_block_with_capacity_and_features_and_why_others_ar
 
     found = _by_name(
         rooms_for_session(
-            course=course,
             blocks=BLOCKS,
             time_zone="Europe/Paris",
             capacity=12,
@@ -74,7 +73,7 @@ def test_rooms_free_for_every_block_with_capacity_and_features_and_why_others_ar
     assert "Painting" in _reasons(found[str(closed)])
     # Free rooms come first.
     listed = rooms_for_session(
-        course=course, blocks=BLOCKS, time_zone="Europe/Paris", capacity=12, features=["projector"]
+        blocks=BLOCKS, time_zone="Europe/Paris", capacity=12, features=["projector"]
     )
     assert [c.available for c in listed] == sorted((c.available for c in listed), reverse=True)
 
@@ -84,7 +83,6 @@ def test_the_room_is_free_without_its_buffer(schedule, course):
     schedule([(at("2030-03-05", "12:15"), at("2030-03-05", "13:00"))], rooms=[room], instructors=[])
 
     [candidate] = rooms_for_session(
-        course=course,
         blocks=BLOCKS,
         time_zone="Europe/Paris",
         capacity=12,
