@@ -297,3 +297,19 @@ def test_the_search_for_a_session_costs_the_same_queries_however_many_candidates
 
     assert response.status_code == 200
     assert len(response.context["availability"].instructors) == extra + 1
+
+
+def test_add_a_block_row_keeps_the_typed_blocks_and_adds_an_empty_row(
+    page_client, coordinator, course
+):
+    # The button sends the next row count after the form's own (the last value counts).
+    data = _query(course)
+    data["blocks-TOTAL_FORMS"] = ["3", "4"]
+
+    response = page_client(coordinator).get(SEARCH, data)
+
+    assert response.status_code == 200
+    rows = response.context["blocks"].forms
+    assert len(rows) == 4
+    assert rows[1]["date"].value() == "2030-03-05"
+    assert 'id="id_blocks-3-date"' in response.content.decode()
