@@ -151,9 +151,7 @@ def build_instructor_invite(message: OutboxMessage) -> Rendered:
     """REQUEST at the version queued, if that is still the session's version."""
     context = message.context
     assignment = (
-        InstructorAssignment.objects.select_related(
-            "session__course", "instructor__user__profile"
-        )
+        InstructorAssignment.objects.select_related("session__course", "instructor__user__profile")
         .filter(pk=context["assignment_id"])
         .first()
     )

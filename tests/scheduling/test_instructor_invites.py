@@ -67,7 +67,9 @@ def _rows(person=None):
 
 
 def _calendar(message) -> tuple[str, icalendar.Calendar]:
-    (text,) = [content for content, kind in message.alternatives if kind.startswith("text/calendar")]
+    (text,) = [
+        content for content, kind in message.alternatives if kind.startswith("text/calendar")
+    ]
     return text, icalendar.Calendar.from_ical(text)
 
 
@@ -211,9 +213,7 @@ def test_removing_an_instructor_cancels_their_events_only(schedule, instructor, 
     assert len(_sent_to(instructor)) == 1  # the assignment invite only
 
 
-def test_cancelling_the_session_cancels_every_instructors_events(
-    schedule, instructor, co_teacher
-):
+def test_cancelling_the_session_cancels_every_instructors_events(schedule, instructor, co_teacher):
     session = _two_day(schedule, instructors=[instructor, co_teacher])
     _move(session, session.blocks.order_by("starts_at")[0], "2030-03-05")  # version 1
     outbox_dispatch(now=NOW)
