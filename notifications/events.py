@@ -57,7 +57,12 @@ def resend(original_key: str, copy_number: int) -> str:
 def instructor_invite(assignment_id: int, version: int) -> str:
     """The calendar invite (REQUEST) of one assignment at the session's schedule `version`: a
     reschedule is a new event, a repeat of the same version is the same one."""
-    return f"instructor_invite:{assignment_id}:v{version}"
+    return f"{instructor_invites(assignment_id)}v{version}"
+
+
+def instructor_invites(assignment_id: int) -> str:
+    """The prefix shared by every version of one assignment's invite."""
+    return f"instructor_invite:{assignment_id}:"
 
 
 def instructor_cancel(assignment_id: int) -> str:

@@ -10,7 +10,9 @@ Where: room, site and address for a room session; the join link for a video-call
 A REQUEST is sent only while it is the latest truth: if the session was rescheduled again
 (its schedule version moved on), cancelled, or the instructor removed before the mail left,
 a newer message replaces it and this one is skipped (`Superseded`), so an instructor never
-receives an old time after a new one.
+receives an old time after a new one. The first invite that does leave is worded as the
+assignment it is, and a CANCEL of an assignment none of whose invites can have left is
+skipped too: nobody is told about a change to something they never heard of.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from django.contrib.auth.models import User
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
+from notifications import events
 from notifications.ical import InviteEvent, block_uid, invite
 from notifications.models import OutboxMessage
 from notifications.registry import Rendered, Superseded, register
+from notifications.selectors import may_have_reached
 from scheduling.models import (
     AssignmentRole,
     BlockStatus,
@@ -166,14 +170,17 @@ def build_instructor_invite(message: OutboxMessage) -> Rendered:
             % {"now": session.schedule_version}
         )
     person = assignment.instructor.user
+    reason = context["reason"]
+    if reason == InviteReason.RESCHEDULED and not _invited_before(message):
+        reason = InviteReason.ASSIGNED  # the earlier versions were superseded unsent
     zone = reader_zone(person, session.time_zone)
     blocks = session.blocks.select_related("room__site").order_by("starts_at", "pk")
     facts = _facts(session, blocks, zone)
     return Rendered(
-        subject=_subject(context["reason"], facts),
+        subject=_subject(reason, facts),
         context={
             **facts,
-            "reason": context["reason"],
+            "reason": reason,
             "role": AssignmentRole(assignment.role).label,
             "recipient": person,
         },
@@ -195,6 +202,8 @@ def build_instructor_cancel(message: OutboxMessage) -> Rendered:
     person = message.recipient
     if person is None:
         raise Superseded(_("The instructor's account no longer exists."))
+    if not _invited_before(message):
+        raise Superseded(_("No invite for this assignment was sent: nothing to cancel."))
     session = Session.objects.select_related("course").get(pk=context["session_id"])
     zone = reader_zone(person, session.time_zone)
     blocks = SessionBlock.objects.filter(pk__in=context["block_ids"]).select_related("room__site")
@@ -217,6 +226,15 @@ def build_instructor_cancel(message: OutboxMessage) -> Rendered:
             message=message,
         ),
         time_zone=zone,
+    )
+
+
+def _invited_before(message: OutboxMessage) -> bool:
+    """Whether an invite (any version) of the message's assignment may have reached them."""
+    return may_have_reached(
+        address=message.address,
+        event_prefix=events.instructor_invites(message.context["assignment_id"]),
+        other_than=message.pk,
     )
 
 

@@ -346,20 +346,50 @@ def test_a_request_superseded_before_it_left_is_skipped(schedule, instructor):
     skipped = OutboxMessage.objects.filter(status=MessageStatus.SKIPPED)
     assert sorted(m.context["version"] for m in skipped) == [0, 1]
     assert all("changed again" in m.last_error for m in skipped)
+    # The first news that reaches them is the assignment, at its latest time.
+    assert sent.subject.startswith("You are teaching SAFE-101 Workplace safety from Wed 6 Mar")
 
 
-def test_a_request_for_a_removed_or_cancelled_assignment_is_skipped(
+def test_nothing_is_sent_for_an_assignment_removed_or_cancelled_before_its_invite_left(
     schedule, instructor, co_teacher
 ):
     session = schedule(instructors=[instructor, co_teacher])
     assignment = session.assignments.get(instructor=co_teacher)
     session_unassign_instructor(session_id=session.pk, assignment_id=assignment.pk, now=NOW)
-    session_transition(session_id=session.pk, to_status=SessionStatus.CANCELLED, reason="Closed")
+    session_transition(
+        session_id=session.pk, to_status=SessionStatus.CANCELLED, reason="Closed", now=NOW
+    )
+    assert (
+        sorted(m.template for m in _rows()) == ["instructor_cancel"] * 2 + ["instructor_invite"] * 2
+    )
 
-    assert outbox_dispatch(now=NOW) == {"skipped": 2, "sent": 2}
-    for person in (instructor, co_teacher):
-        (sent,) = _sent_to(person)
-        assert _method_and_sequences(sent)[0] == "CANCEL"
+    # Neither REQUEST is still true; with no REQUEST out, there is nothing to cancel either.
+    assert outbox_dispatch(now=NOW) == {"skipped": 4}
+    assert mail.outbox == []
+    reasons = dict(OutboxMessage.objects.values_list("template", "last_error").distinct())
+    assert "nothing to cancel" in reasons["instructor_cancel"]
+
+
+def test_a_cancel_follows_an_invite_whose_sending_failed_as_it_may_have_left(
+    schedule, instructor, settings
+):
+    session = schedule()
+    settings.EMAIL_BACKEND = "tests.notifications.broken_backend.RefusingBackend"
+    later = NOW
+    for _ in range(10):  # retried with backoff until it is given up
+        outbox_dispatch(now=later)
+        later += dt.timedelta(hours=2)
+    (request,) = _rows()
+    assert request.status == MessageStatus.FAILED
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    session_transition(
+        session_id=session.pk, to_status=SessionStatus.CANCELLED, reason="Closed", now=later
+    )
+
+    assert outbox_dispatch(now=later) == {"sent": 1}
+    (sent,) = _sent_to(instructor)
+    assert _method_and_sequences(sent) == ("CANCEL", {1})
 
 
 def test_a_refused_change_queues_nothing(schedule, instructor, co_teacher):
