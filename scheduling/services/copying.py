@@ -23,6 +23,7 @@ from scheduling.models import (
     DeliveryMode,
     InstructorAssignment,
     Session,
+    SessionBlock,
     SessionStatus,
 )
 from scheduling.services.availability import (
@@ -62,6 +63,9 @@ class CopyPlan:
     blocks: list[CopiedBlock]
     instructors: list[ProposedInstructor]
     host_account: HostAccount | None = None
+    # The registration window moved with the blocks (None: open / closed by default).
+    registration_opens_at: dt.datetime | None = None
+    registration_closes_at: dt.datetime | None = None
     # What the copy leaves out and why (a room or instructor not free then), for the reader.
     dropped: list[str] = field(default_factory=list)
 
@@ -88,6 +92,8 @@ class CopyPlan:
             instructors=self.instructors,
             host_account=self.host_account,
             notes=source.notes,
+            registration_opens_at=self.registration_opens_at,
+            registration_closes_at=self.registration_closes_at,
             wanted_features=list(source.wanted_features),
             status=SessionStatus.DRAFT,
         )
@@ -199,7 +205,35 @@ def session_copy_plan(*, source: Session, first_day: dt.date, now: dt.datetime) 
         else:
             instructors.append(ProposedInstructor(assignment.instructor, assignment.role))
     host_account = _free_host_account(source, blocks, dropped)
-    return CopyPlan(source, kept_blocks, instructors, host_account, _unique(dropped))
+    shift = blocks[0].day - _first_active(source).starts_at.astimezone(_zone(source)).date()
+    return CopyPlan(
+        source,
+        kept_blocks,
+        instructors,
+        host_account,
+        registration_opens_at=_moved(source.registration_opens_at, shift, source.time_zone),
+        registration_closes_at=_moved(source.registration_closes_at, shift, source.time_zone),
+        dropped=_unique(dropped),
+    )
+
+
+def _zone(source: Session) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(source.time_zone)
+
+
+def _first_active(source: Session) -> SessionBlock:
+    return min(
+        (b for b in source.blocks.all() if b.status == BlockStatus.ACTIVE),
+        key=lambda b: b.starts_at,
+    )
+
+
+def _moved(moment: dt.datetime | None, shift: dt.timedelta, zone: str) -> dt.datetime | None:
+    """`moment` moved by whole days in `zone`, keeping its wall-clock time."""
+    if moment is None:
+        return None
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+    return local_instant(local.date() + shift, local.time(), zone, field="first_day")
 
 
 def _free_host_account(

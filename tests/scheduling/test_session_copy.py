@@ -120,3 +120,23 @@ def test_a_video_call_keeps_its_host_account_where_free_and_drops_it_where_taken
     assert taken.host_account is None
     assert not taken.complete
     assert f"session #{rival.pk}" in " ".join(taken.dropped)
+
+
+def test_the_registration_window_moves_with_the_blocks(schedule):
+    from scheduling.services import session_update
+
+    source = schedule([(at("2030-03-25", "09:00"), at("2030-03-25", "12:00"))])
+    session_update(
+        session_id=source.pk,
+        registration_opens_at=at("2030-03-18", "08:00"),
+        registration_closes_at=at("2030-03-24", "18:00"),
+        now=NOW,
+    )
+
+    plan = session_copy_plan(source=_source(source), first_day=dt.date(2030, 4, 1), now=NOW)
+    copy, _warnings = session_copy(plan=plan, now=NOW)
+
+    assert copy.registration_opens_at == at("2030-03-25", "08:00")
+    # Summer time by then: the same wall time, an hour earlier in UTC.
+    assert copy.registration_closes_at == at("2030-03-31", "18:00")
+    assert copy.registration_closes_at.astimezone(PARIS).hour == 18
