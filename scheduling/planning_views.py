@@ -244,7 +244,11 @@ def session_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
     room left empty and the reason shown, for the coordinator to choose."""
     source = _session(request, pk)
     form = CopySessionForm(request.POST or None)
-    context: dict[str, Any] = {"session": source, "form": form}
+    active = sorted(
+        (b for b in source.blocks.all() if b.status == BlockStatus.ACTIVE),
+        key=lambda b: b.starts_at,
+    )
+    context: dict[str, Any] = {"session": source, "form": form, "active_blocks": active}
     if request.method == "GET":
         return render(request, "scheduling/session_copy.html", context)
     if not form.is_valid():

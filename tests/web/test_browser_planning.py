@@ -84,5 +84,14 @@ def test_coordinator_finds_a_room_and_a_lead_for_every_block(
     assert page.get_by_label("Lead instructor").input_value() == str(world["teacher"].pk)
     _assert_accessible(page, f"the filled-in session form at {width}px")
 
+    # The copy page of the booked session: accessible, fits the screen.
+    page.goto(f"{base}/sessions/{booked.pk}/copy/")
+    page.get_by_label("New first day").wait_for()
+    _assert_accessible(page, f"the copy page at {width}px")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the copy page scrolls sideways by {overflow}px at {width}px"
+
     assert watch.problems == []
     context.close()
