@@ -74,14 +74,17 @@ class Availability:
 def _sorted_findings(report: Report, candidates: dict[int, Candidate[T]]) -> None:
     """File each finding under the candidate it names, once per message (the same closure
     met by three blocks is one reason)."""
-    for finding in [*report.errors, *report.warnings]:
+    seen: set[tuple[int, bool, str]] = set()
+    findings = [(f, True) for f in report.errors] + [
+        (f, f.code in EXCLUDING_WARNINGS) for f in report.warnings
+    ]
+    for finding, excludes in findings:
         candidate = candidates.get(finding.subject_id) if finding.subject_id else None
-        if candidate is None:
+        key = (finding.subject_id or 0, excludes, finding.message)
+        if candidate is None or key in seen:
             continue
-        excludes = finding in report.errors or finding.code in EXCLUDING_WARNINGS
-        kept = candidate.reasons if excludes else candidate.notes
-        if finding.message not in {k.message for k in kept}:
-            kept.append(finding)
+        seen.add(key)
+        (candidate.reasons if excludes else candidate.notes).append(finding)
 
 
 def _ordered(candidates: dict[int, Candidate[T]]) -> list[Candidate[T]]:
