@@ -35,7 +35,8 @@ class AvailableFirstIterator(ModelChoiceIterator):
         people = list(self.queryset)
         reasons = self.field.reasons
         if reasons is not None:
-            people.sort(key=lambda p: bool(reasons.get(p.pk, [_("Not listed.")])))
+            # Stable sort: free ones (listed, no reason) first, each group in name order.
+            people.sort(key=lambda p: p.pk not in reasons or bool(reasons[p.pk]))
         for person in people:
             yield self.choice(person)
 
