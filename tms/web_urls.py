@@ -50,6 +50,7 @@ scheduling_patterns = [
         scheduling.instructor_search,
         name="instructor-availability",
     ),
+    path("", include("scheduling.calendar.urls")),
 ]
 
 urlpatterns = [
