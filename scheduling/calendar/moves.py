@@ -37,8 +37,8 @@ from scheduling.services.suggestions import (
     block_move_suggestions,
 )
 from tms.exceptions import DomainError
-from tms.timezones import reader_span
-from tms.views import policy_required, viewer_zone
+from tms.timezones import reader_span, reader_zone
+from tms.views import policy_required
 
 
 def _back(request: HttpRequest) -> str:
@@ -118,8 +118,8 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
         messages.error(request, _("Restore the cancelled block before changing it."))
         return redirect(back)
     form = BlockChangeForm(request.POST or None, session=session, block=block)
-    reader = viewer_zone(request).key
-    suggestions: list[Suggestion] = []
+    reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
+    suggestions: list[Suggestion] | None = None
     status = 200
     if request.method == "POST":
         if not form.is_valid():
@@ -143,7 +143,9 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
                 for finding in warnings:
                     if finding.code != ZONE_DIFFERS:
                         messages.warning(request, finding.message)
-                return redirect(_with_date(back, starts_at.astimezone(viewer_zone(request)).date()))
+                return redirect(
+                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
+                )
     current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
     context = {
         "session": session,
@@ -151,8 +153,8 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
         "form": form,
         "back": back,
         "current": current,
-        "suggestions": suggestion_rows(suggestions, reader),
-        "searched": request.method == "POST" and status != 200 and form.is_valid(),
+        "suggestions": suggestion_rows(suggestions or [], reader),
+        "searched": suggestions is not None,
         "horizon_weeks": HORIZON_WEEKS,
     }
     return render(request, "scheduling/calendar/block_move.html", context, status=status)
@@ -183,7 +185,7 @@ def session_plan_shift(request: HttpRequest) -> HttpResponse:
         days = weeks * 7
         for key in list(data):
             if (key.startswith("blocks-") and key.endswith("-date")) or key == "weekly_first_day":
-                data[key] = _shift_day(data[key], days)
+                data[key] = _shift_day(str(data.get(key, "")), days)
     plan = _plan(request, data)
     report = services.evaluate(plan.to_proposal(), now=timezone.now()) if plan.is_valid() else None
     status = 200 if 1 <= weeks <= HORIZON_WEEKS else 400

@@ -110,8 +110,9 @@ def _booking(
         time_zone=values["session__time_zone"],
         starts_at=values["block__starts_at"],
         ends_at=values["block__ends_at"],
-        held_from=during.lower,
-        held_until=during.upper,
+        # Bookings are always written with both bounds (planning._bounds).
+        held_from=during.lower or values["block__starts_at"],
+        held_until=during.upper or values["block__ends_at"],
         where=where,
         matches=matches,
     )

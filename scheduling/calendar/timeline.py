@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,8 +35,14 @@ from scheduling.calendar.resources import Filters, ResourceRow, RowKind, resourc
 from scheduling.forms.fields import DateInput, delivery_mode_filter
 from scheduling.models import Course, SessionStatus
 from scheduling.selectors import course_list_for
-from tms.timezones import NonexistentLocalTime, local_instant, local_label, reader_span
-from tms.views import can, policy_required, viewer_zone
+from tms.timezones import (
+    NonexistentLocalTime,
+    local_instant,
+    local_label,
+    preferred_zone,
+    reader_span,
+)
+from tms.views import can, policy_required
 from venues.models import Site
 
 SLOT = dt.timedelta(minutes=15)
@@ -77,8 +85,10 @@ class TimelineForm(forms.Form):
 
     def __init__(self, *args: Any, sites: Any, courses: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites
-        self.fields["course"].queryset = courses
+        for name, queryset in (("site", sites), ("course", courses)):
+            choice = self.fields[name]
+            if isinstance(choice, forms.ModelChoiceField):
+                choice.queryset = queryset
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,12 @@ def hour_bars(window: Window) -> list[Bar]:
     return bars
 
 
+def _common_zone(sites: list[Site]) -> str:
+    """The zone most sites use (the server's default when there are none)."""
+    zones = Counter(site.time_zone for site in sites)
+    return min(zones, key=lambda z: (-zones[z], z)) if zones else settings.TIME_ZONE
+
+
 # --- The page -----------------------------------------------------------------------------------
 
 
@@ -311,20 +327,24 @@ def timeline_url(params: dict[str, Any]) -> str:
 def resource_calendar(request: HttpRequest) -> HttpResponse:
     """Rooms of a site, instructors or host accounts over a day or a week; a block links to
     its move form (coordinators) or to its session (auditors)."""
-    zone = viewer_zone(request)
     sites = Site.objects.order_by("name")
-    form = TimelineForm(request.GET or None, sites=sites, courses=course_list_for(request.user))
-    status = 200
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    if request.GET and not form.is_valid():
-        status = 400
+    courses = course_list_for(request.user).prefetch_related(None)
+    form = TimelineForm(request.GET or None, sites=sites, courses=courses)
+    # A filter that is not understood falls back to its default (and the page says so).
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
     kind = data.get("rows") or RowKind.ROOMS
     span = data.get("span") or "week"
+    site_list = list(sites)
+    site = data.get("site") or (site_list[0] if kind == RowKind.ROOMS and site_list else None)
+    # The viewer's zone; without a preference, the site's (where the rooms are), else the
+    # server's default.
+    chosen_zone = preferred_zone(request.user, browser_zone=request.COOKIES.get("tz"))
+    fallback = site.time_zone if site else _common_zone(site_list)
+    zone = zoneinfo.ZoneInfo(chosen_zone or fallback)
     today = timezone.now().astimezone(zone).date()
     chosen = data.get("date") or today
     first = chosen - dt.timedelta(days=chosen.weekday()) if span == "week" else chosen
-    site_list = list(sites)
-    site = data.get("site") or (site_list[0] if kind == RowKind.ROOMS and site_list else None)
     course = data.get("course")
     filters = Filters(
         site=site, course_id=course.pk if course else None, delivery_mode=data.get("mode") or None

@@ -139,10 +139,11 @@ def plan_suggestions(
 
 def block_move_suggestions(
     *, session: Session, change: BlockChange, now: dt.datetime, count: int = SUGGESTION_COUNT
-) -> list[Suggestion]:
+) -> list[Suggestion] | None:
     """For a refused move of one block to `change`'s time and room: later weeks for that block
     alone, the session's other active blocks staying where they are — the same proposal
-    `session_reschedule` checks (`proposal_for_session` with the moved block)."""
+    `session_reschedule` checks (`proposal_for_session` with the moved block). None when no
+    week could help (the refusal is not about bookings, closures or absences)."""
     active = list(session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"))
     blocks: list[SessionBlock] = []
     moved_index: int | None = None
@@ -158,8 +159,8 @@ def block_move_suggestions(
             moved_index = index
         blocks.append(block)
     if moved_index is None:
-        return []
+        return None
     proposal = proposal_for_session(session, blocks=blocks)
     if not worth_searching(evaluate(proposal, now=now)):
-        return []
+        return None
     return next_free_slots(proposal, now=now, moved={moved_index}, count=count)

@@ -61,7 +61,8 @@ def test_suggestions_keep_weekday_and_wall_clock_across_the_spring_change(
     for suggestion in found:
         (block,) = suggestion.blocks
         start, end = block.starts_at.astimezone(PARIS), block.ends_at.astimezone(PARIS)
-        assert start.weekday() == 0 and f"{start:%H:%M}-{end:%H:%M}" == "09:00-12:00"
+        assert start.weekday() == 0
+        assert f"{start:%H:%M}-{end:%H:%M}" == "09:00-12:00"
         assert block.starts_at.astimezone(dt.UTC).hour == 7  # CEST now: the instant moved
         assert evaluate(
             Proposal(**{**proposal.__dict__, "blocks": list(suggestion.blocks)}), now=NOW
@@ -139,4 +140,5 @@ def test_a_refused_block_move_gets_the_next_free_weeks_for_that_block(
         now=NOW,
     )
     block.refresh_from_db()
-    assert block.starts_at == at("2030-03-18", "10:00") and block.status == BlockStatus.ACTIVE
+    assert block.starts_at == at("2030-03-18", "10:00")
+    assert block.status == BlockStatus.ACTIVE
