@@ -139,7 +139,10 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
             else:
                 starts_at, ends_at = form.times()
                 span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
-                messages.success(request, _("Block moved to %s.") % span.reader.text())
+                when = span.reader.text()
+                if span.venue is not None:
+                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
+                messages.success(request, _("Block moved to %s.") % when)
                 for finding in warnings:
                     if finding.code != ZONE_DIFFERS:
                         messages.warning(request, finding.message)
