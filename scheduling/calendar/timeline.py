@@ -18,6 +18,8 @@ import math
 import zoneinfo
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -40,7 +43,6 @@ from tms.timezones import (
     local_instant,
     local_label,
     preferred_zone,
-    reader_span,
 )
 from tms.views import can, policy_required
 from venues.models import Site
@@ -110,12 +112,30 @@ class Bar:
             names.append("tl-narrow")
         return " ".join(names)
 
+    def html(self) -> str:
+        """The bar as a list item: a link (a block) or text, its full description for screen
+        readers. Built here rather than in a template loop: a week has thousands of bars."""
+        label, description = escape(self.label), escape(self.description)
+        if self.url:
+            inner = (
+                f'<a href="{escape(self.url)}" title="{description}">'
+                f'<span class="tl-label">{label}</span> '
+                f'<span class="visually-hidden">{description}</span></a>'
+            )
+        else:
+            inner = (
+                f'<span title="{description}"><span class="tl-label" aria-hidden="true">'
+                f'{label}</span><span class="visually-hidden">{description}</span></span>'
+            )
+        return f'<li class="{self.classes}">{inner}</li>'
+
 
 @dataclass
 class Row:
     name: str
     detail: str
     bars: list[Bar] = field(default_factory=list)
+    html: str = ""  # the lane's items, escaped (see `Bar.html`)
 
 
 @dataclass(frozen=True)
@@ -149,7 +169,7 @@ class Window:
     def ends_at(self) -> dt.datetime:
         return self.days[-1].ends_at
 
-    @property
+    @cached_property
     def slots(self) -> int:
         return math.ceil((self.ends_at - self.starts_at) / SLOT)
 
@@ -174,31 +194,82 @@ def window_for(first: dt.date, span: str, zone: str) -> Window:
     return Window(days, zone)
 
 
-def _clock(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    return f"{moment.astimezone(zone):%H:%M}"
+class _Texts:
+    """Translated phrases and day labels, looked up once per page rather than once per bar
+    (a week of 50 rooms has thousands of bars)."""
+
+    def __init__(self, window: Window) -> None:
+        self.tz = zoneinfo.ZoneInfo(window.zone)
+        self.closed = _("Closed")
+        self.unavailable = _("Unavailable")
+        self.free = _("free")
+        self.free_text = _("Free %(day)s %(start)s\N{EN DASH}%(end)s")
+        self.setup = _("Setup %(n)s min before %(code)s (%(start)s)")
+        self.teardown = _("Teardown %(n)s min after %(code)s (%(end)s)")
+        self.block = _("%(title)s, session #%(pk)s%(status)s, %(when)s, %(where)s")
+        self.draft = " " + _("(draft)")
+        self.session_time = _("(%(times)s session time)")
+        self._days: dict[dt.date, str] = {}
+        self._zones: dict[str, zoneinfo.ZoneInfo] = {}
+
+    def day(self, day: dt.date) -> str:
+        label = self._days.get(day)
+        if label is None:
+            label = self._days[day] = dateformat.format(day, "D j M")
+        return label
+
+    def zone(self, name: str) -> zoneinfo.ZoneInfo:
+        zone = self._zones.get(name)
+        if zone is None:
+            zone = self._zones[name] = zoneinfo.ZoneInfo(name)
+        return zone
+
+    def times(self, starts: dt.datetime, ends: dt.datetime) -> str:
+        """As `tms.timezones.LocalSpan.times_text` (same output), with cached day labels."""
+        one_day = ends.date() == starts.date() or (
+            ends.time() == dt.time(0) and ends.date() == starts.date() + dt.timedelta(days=1)
+        )
+        start, label = f"{starts:%H:%M}", local_label(starts)
+        end, end_label = f"{ends:%H:%M}", local_label(ends)
+        if not one_day:
+            end = f"{self.day(ends.date())}, {end}"
+        first = start if end_label == label else f"{start} {label}"
+        dash = "\N{EN DASH}" if one_day else " \N{EN DASH} "
+        return f"{first}{dash}{end} {end_label}"
+
+    def when(self, starts_at: dt.datetime, ends_at: dt.datetime, venue: str) -> str:
+        """As `reader_span(...).reader.text(year=False)` plus the venue's reading where it
+        differs (the same words as the session pages)."""
+        mine_s, mine_e = starts_at.astimezone(self.tz), ends_at.astimezone(self.tz)
+        text = f"{self.day(mine_s.date())}, {self.times(mine_s, mine_e)}"
+        zone = self.zone(venue)
+        theirs_s, theirs_e = starts_at.astimezone(zone), ends_at.astimezone(zone)
+        if (
+            theirs_s.utcoffset() == mine_s.utcoffset()
+            and theirs_e.utcoffset() == mine_e.utcoffset()
+        ):
+            return text
+        venue_text = self.times(theirs_s, theirs_e)
+        if theirs_s.date() != mine_s.date():
+            venue_text = f"{self.day(theirs_s.date())}, {venue_text}"
+        return f"{text} " + self.session_time % {"times": venue_text}
+
+    def clock(self, moment: dt.datetime) -> str:
+        return f"{moment.astimezone(self.tz):%H:%M}"
 
 
-def _when(starts_at: dt.datetime, ends_at: dt.datetime, reader: str, venue: str) -> str:
-    span = reader_span(starts_at, ends_at, reader=reader, venue=venue)
-    text = span.reader.text(year=False)
-    if span.venue is not None:
-        text += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
-    return text
-
-
-def _free_bars(row: ResourceRow, window: Window) -> list[Bar]:
+def _free_bars(
+    row: ResourceRow,
+    window: Window,
+    texts: _Texts,
+    hours: list[tuple[Day, dt.datetime, dt.datetime]],
+) -> list[Bar]:
     busy = sorted(
         [(b.held_from, b.held_until) for b in row.bookings]
         + [(a.starts_at, a.ends_at) for a in row.absences]
     )
-    tz = zoneinfo.ZoneInfo(window.zone)
     bars = []
-    for day in window.days:
-        try:
-            opens = local_instant(day.day, DAY_FROM, window.zone)
-            closes = local_instant(day.day, DAY_TO, window.zone)
-        except NonexistentLocalTime:  # pragma: no cover - no zone skips 07:00 or 20:00
-            continue
+    for day, opens, closes in hours:
         cursor = opens
         for starts_at, ends_at in [*busy, (closes, closes)]:
             if ends_at <= cursor:
@@ -206,76 +277,79 @@ def _free_bars(row: ResourceRow, window: Window) -> list[Bar]:
             gap_end = min(starts_at, closes)
             if gap_end - cursor >= MIN_FREE:
                 start, end = window.span(cursor, gap_end)
-                text = _("Free %(day)s %(start)s\N{EN DASH}%(end)s") % {
-                    "day": dateformat.format(day.day, "D j M"),
-                    "start": _clock(cursor, tz),
-                    "end": _clock(gap_end, tz),
+                text = texts.free_text % {
+                    "day": texts.day(day.day),
+                    "start": texts.clock(cursor),
+                    "end": texts.clock(gap_end),
                 }
-                bars.append(Bar("free", start, end, _("free"), text))
+                bars.append(Bar("free", start, end, texts.free, text))
             cursor = max(cursor, ends_at)
             if cursor >= closes:
                 break
     return bars
 
 
+def _opening_hours(window: Window) -> list[tuple[Day, dt.datetime, dt.datetime]]:
+    """Each day's DAY_FROM and DAY_TO as instants (the span where free time is shown)."""
+    hours = []
+    for day in window.days:
+        try:
+            opens = local_instant(day.day, DAY_FROM, window.zone)
+            closes = local_instant(day.day, DAY_TO, window.zone)
+        except NonexistentLocalTime:  # pragma: no cover - no zone skips 07:00 or 20:00
+            continue
+        hours.append((day, opens, closes))
+    return hours
+
+
 def layout(
     rows: list[ResourceRow], window: Window, *, kind: str, link: Any, show_buffers: bool
 ) -> list[Row]:
     """Rows of bars for the template. `link(booking)` is the URL of a block's bar."""
-    tz = zoneinfo.ZoneInfo(window.zone)
+    texts = _Texts(window)
+    hours = _opening_hours(window)
+    rooms = kind == RowKind.ROOMS
     out = []
     for resource in rows:
         row = Row(resource.name, resource.detail)
         for absence in resource.absences:
             start, end = window.span(absence.starts_at, absence.ends_at)
-            what = _("Closed") if kind == RowKind.ROOMS else _("Unavailable")
-            when = _when(absence.starts_at, absence.ends_at, window.zone, window.zone)
+            what = texts.closed if rooms else texts.unavailable
+            when = texts.when(absence.starts_at, absence.ends_at, window.zone)
             text = f"{what}: {absence.label}, {when}"
-            row.bars.append(
-                Bar("closure" if kind == RowKind.ROOMS else "away", start, end, what, text)
-            )
+            row.bars.append(Bar("closure" if rooms else "away", start, end, what, text))
         for booking in resource.bookings:
+            muted = not booking.matches
             if show_buffers and booking.held_from < booking.starts_at:
                 start, end = window.span(booking.held_from, booking.starts_at)
                 minutes = int((booking.starts_at - booking.held_from).total_seconds() // 60)
-                text = _("Setup %(n)s min before %(code)s (%(start)s)") % {
+                text = texts.setup % {
                     "n": minutes,
                     "code": booking.course_code,
-                    "start": _clock(booking.starts_at, tz),
+                    "start": texts.clock(booking.starts_at),
                 }
-                row.bars.append(Bar("setup", start, end, "", text, muted=not booking.matches))
+                row.bars.append(Bar("setup", start, end, "", text, muted=muted))
             if show_buffers and booking.held_until > booking.ends_at:
                 start, end = window.span(booking.ends_at, booking.held_until)
                 minutes = int((booking.held_until - booking.ends_at).total_seconds() // 60)
-                text = _("Teardown %(n)s min after %(code)s (%(end)s)") % {
+                text = texts.teardown % {
                     "n": minutes,
                     "code": booking.course_code,
-                    "end": _clock(booking.ends_at, tz),
+                    "end": texts.clock(booking.ends_at),
                 }
-                row.bars.append(Bar("teardown", start, end, "", text, muted=not booking.matches))
+                row.bars.append(Bar("teardown", start, end, "", text, muted=muted))
             start, end = window.span(booking.starts_at, booking.ends_at)
-            status = ""
-            if booking.session_status == SessionStatus.DRAFT:
-                status = " " + _("(draft)")
-            text = _("%(title)s, session #%(pk)s%(status)s, %(when)s, %(where)s") % {
+            text = texts.block % {
                 "title": booking.course_title,
                 "pk": booking.session_id,
-                "status": status,
-                "when": _when(booking.starts_at, booking.ends_at, window.zone, booking.time_zone),
+                "status": texts.draft if booking.session_status == SessionStatus.DRAFT else "",
+                "when": texts.when(booking.starts_at, booking.ends_at, booking.time_zone),
                 "where": booking.where,
             }
-            row.bars.append(
-                Bar(
-                    "block",
-                    start,
-                    end,
-                    booking.course_code,
-                    text,
-                    url=link(booking),
-                    muted=not booking.matches,
-                )
-            )
-        row.bars.extend(_free_bars(resource, window))
+            bar = Bar("block", start, end, booking.course_code, text, link(booking), muted)
+            row.bars.append(bar)
+        row.bars.extend(_free_bars(resource, window, texts, hours))
+        row.html = mark_safe("".join(bar.html() for bar in row.bars))  # noqa: S308 (escaped in Bar.html)
         out.append(row)
     return out
 
@@ -364,13 +438,18 @@ def resource_calendar(request: HttpRequest) -> HttpResponse:
     here = timeline_url({**params, "date": first.isoformat()})
     may_move = can(request.user, "session", "reschedule")
 
+    # URLs built once with stand-in ids, then filled per block (reverse() per bar is slow).
+    session_mark, block_mark = 987654321, 123456789
+    if may_move:
+        pattern = reverse("scheduling:timeline-block-move", args=[session_mark, block_mark])
+        pattern += "?" + urlencode({"back": here})
+    else:
+        pattern = reverse("scheduling:session-detail", args=[session_mark])
+
     def link(booking: Any) -> str:
-        if may_move:
-            url = reverse(
-                "scheduling:timeline-block-move", args=[booking.session_id, booking.block_id]
-            )
-            return url + "?" + urlencode({"back": here})
-        return reverse("scheduling:session-detail", args=[booking.session_id])
+        return pattern.replace(str(session_mark), str(booking.session_id)).replace(
+            str(block_mark), str(booking.block_id)
+        )
 
     step = dt.timedelta(days=7 if span == "week" else 1)
     site_zone = site.time_zone if site else None
