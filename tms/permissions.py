@@ -85,9 +85,6 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
     "preview": {
         "check":       _COORDINATOR_ONLY,
     },
-    "resource_calendar": {
-        "view":        _READ_ALL,
-    },
     "availability": {
         "rooms":       _READ_ALL,
         "instructors": _READ_ALL,

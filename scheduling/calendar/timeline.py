@@ -397,10 +397,11 @@ def timeline_url(params: dict[str, Any]) -> str:
 
 
 @require_GET
-@policy_required("resource_calendar", "view")
+@policy_required("availability", "rooms")
 def resource_calendar(request: HttpRequest) -> HttpResponse:
     """Rooms of a site, instructors or host accounts over a day or a week; a block links to
-    its move form (coordinators) or to its session (auditors)."""
+    its move form (coordinators) or to its session (auditors). Reading who is free when is an
+    availability read: the same rule as the free-room search (coordinators and auditors)."""
     sites = Site.objects.order_by("name")
     courses = course_list_for(request.user).prefetch_related(None)
     form = TimelineForm(request.GET or None, sites=sites, courses=courses)
