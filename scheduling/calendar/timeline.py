@@ -377,7 +377,8 @@ def hour_bars(window: Window) -> list[Bar]:
         local = moment.astimezone(tz)
         if local.minute == 0 and local.hour % step == 0 and (local.hour or len(window.days) == 1):
             start = window.line(moment)
-            bars.append(Bar("hour", start, min(start + 4, window.slots + 1), f"{local:%H}", ""))
+            end = min(start + step * 4, window.slots + 1)  # up to the next mark
+            bars.append(Bar("hour", start, end, f"{local:%H}:00", ""))
         moment += dt.timedelta(hours=1)
     return bars
 
@@ -455,6 +456,10 @@ def resource_calendar(request: HttpRequest) -> HttpResponse:
     step = dt.timedelta(days=7 if span == "week" else 1)
     site_zone = site.time_zone if site else None
     label = local_label(window.starts_at.astimezone(zone))
+    if not form.errors:
+        # Show the filters as applied (the default site, this week...), not as typed.
+        shown = {**params, "date": chosen}
+        form = TimelineForm(initial=shown, sites=sites, courses=courses)
     context = {
         "form": form,
         "kind": kind,
