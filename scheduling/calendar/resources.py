@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
 from instructors.models import Instructor, Unavailability
@@ -145,11 +146,14 @@ def room_rows(
 
 
 def _room_detail(room: Room) -> str:
-    parts = [f"{room.capacity} seats"]
+    parts = [_("%s seats") % room.capacity]
     if room.setup_buffer_minutes or room.teardown_buffer_minutes:
-        parts.append(f"buffers {room.setup_buffer_minutes}/{room.teardown_buffer_minutes} min")
+        parts.append(
+            _("buffers %(setup)s/%(teardown)s min")
+            % {"setup": room.setup_buffer_minutes, "teardown": room.teardown_buffer_minutes}
+        )
     if not room.bookable:
-        parts.append("not bookable")
+        parts.append(_("not bookable"))
     return ", ".join(parts)
 
 
@@ -179,7 +183,7 @@ def instructor_rows(
     )
     for values in bookings.values(*fields, *_BOOKING_FIELDS).order_by("during"):
         room = values["block__room__name"]
-        where = f"{values['block__room__site__name']} / {room}" if room else "Online"
+        where = f"{values['block__room__site__name']} / {room}" if room else _("Online")
         by_pk[values["instructor_id"]].bookings.append(
             _booking(values, filters, where=where, site_id=values["block__room__site_id"])
         )
@@ -202,7 +206,12 @@ def host_account_rows(
     """Active host accounts with the blocks they host in the window."""
     accounts = HostAccount.objects.filter(active=True).order_by("name", "pk")
     rows = [
-        ResourceRow(a.pk, a.name, f"{a.get_provider_display()}, up to {a.participant_limit}")
+        ResourceRow(
+            a.pk,
+            a.name,
+            _("%(provider)s, up to %(limit)s")
+            % {"provider": a.get_provider_display(), "limit": a.participant_limit},
+        )
         for a in accounts
     ]
     by_pk = _rows_by_pk(rows)
@@ -212,7 +221,7 @@ def host_account_rows(
     )
     for values in bookings.values("host_account_id", *_BOOKING_FIELDS).order_by("during"):
         row = by_pk[values["host_account_id"]]
-        row.bookings.append(_booking(values, filters, where="Online", site_id=None))
+        row.bookings.append(_booking(values, filters, where=_("Online"), site_id=None))
     return rows
 
 
