@@ -51,6 +51,7 @@ scheduling_patterns = [
         name="instructor-availability",
     ),
     path("", include("scheduling.planning_urls")),
+    path("", include("scheduling.calendar.urls")),
 ]
 
 urlpatterns = [
