@@ -52,3 +52,8 @@ def course_waitlist_joined(entry_id: int) -> str:
 def resend(original_key: str, copy_number: int) -> str:
     """The n-th copy a coordinator asked for: a new event, so it is not a duplicate."""
     return f"{original_key}#resend{copy_number}"
+
+
+def roster_message(message_id: int, user_id: int) -> str:
+    """A coordinator's message to the learners of a session, one row per learner."""
+    return f"roster_message:{message_id}:{user_id}"
