@@ -160,11 +160,10 @@ def message_everyone(request: HttpRequest, pk: int) -> HttpResponse:
             audience=form.cleaned_data["audience"],
         )
     except DomainError as error:
+        form.add_error(None, error.message)
         for field, problems in error.fields.items():
             for problem in problems:
                 form.add_error(field if field in form.fields else None, problem)
-        if not error.fields:
-            form.add_error(None, error.message)
         return roster_page(request, session, message_form=form, status=400)
     count = sent.recipients.count()
     messages.success(
