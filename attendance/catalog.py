@@ -188,7 +188,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
         "viewer_zone": viewer_zone(request),
         "query": request.GET,
     }
-    if request.htmx and not request.htmx.history_restore_request:
+    htmx = getattr(request, "htmx", None)  # django-htmx's middleware
+    if htmx and not htmx.history_restore_request:
         response = render(request, "attendance/partials/catalog_results.html", context)
     else:
         response = render(request, "attendance/catalog.html", context)
