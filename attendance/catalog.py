@@ -164,7 +164,8 @@ def catalog_groups(
                 ),
             )
         )
-    return page, list(groups.values())
+    # A course whose sessions went between the two reads has nothing to show.
+    return page, [group for group in groups.values() if group.dates]
 
 
 @require_GET

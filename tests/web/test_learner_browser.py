@@ -9,6 +9,8 @@ Same launch and skip rules as tests/web/test_browser.py (Debian's chromium, no d
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,6 +71,10 @@ def world(schedule: Any, course: Any) -> dict[str, Any]:
     return {"safety": safety, "basics": basics}
 
 
+def _shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(Path(tempfile.gettempdir()) / f"tms-{name}.png"), full_page=True)
+
+
 def _no_sideways_scroll(page: Any, what: str) -> None:
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -90,11 +96,13 @@ def test_learner_pages_and_roster_actions_in_a_browser(
     home.get_by_text("Accept by").wait_for()
     home.get_by_role("button", name="Accept the seat First aid").wait_for()
     _assert_accessible(ada, "the learner home")
+    _shot(ada, "learner-home")
     ada.goto(base + "/catalog/")
     _assert_styled_with_htmx(ada)
     ada.get_by_role("heading", name="Advanced rigging ADV-2").wait_for()
     assert "binding" not in ada.locator("main").inner_text()
     _assert_accessible(ada, "the catalog by course")
+    _shot(ada, "catalog-by-course")
     ada.get_by_role("link", name="BAS-1 Basics").click()
     ada.wait_for_url(f"{base}/catalog/?course={world['basics'].pk}")
     ada.get_by_role("button", name="Register for Basics on 5 March 2030").wait_for()
@@ -126,6 +134,7 @@ def test_learner_pages_and_roster_actions_in_a_browser(
     ).wait_for()
     assert RosterMessage.objects.get().recipients.count() == 4
     _assert_accessible(staff, "the roster after the actions")
+    _shot(staff, "roster-after-actions")
     assert watch.problems == []
     context.close()
 
@@ -134,15 +143,18 @@ def test_learner_pages_and_roster_actions_in_a_browser(
     _sign_in(phone, base, "ada")
     _no_sideways_scroll(phone, "the learner home at 375px")
     _assert_accessible(phone, "the learner home at 375px")
+    _shot(phone, "phone-learner-home")
     for path in ("/catalog/", f"/catalog/?course={world['basics'].pk}"):
         phone.goto(base + path)
         _no_sideways_scroll(phone, f"{path} at 375px")
         _assert_accessible(phone, f"{path} at 375px")
+        _shot(phone, "phone-catalog")
     context.close()
     context, phone, watch = _open(browser, width=375)
     _sign_in(phone, base, "coordinator")
     phone.goto(f"{base}/sessions/{safety.pk}/roster/")
     _no_sideways_scroll(phone, "the roster at 375px")
     _assert_accessible(phone, "the roster at 375px")
+    _shot(phone, "phone-roster")
     assert watch.problems == []
     context.close()
