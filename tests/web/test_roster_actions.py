@@ -65,6 +65,9 @@ def test_a_coordinator_gives_the_free_seat_to_a_chosen_learner_with_a_reason(
     session, (_seated, first, second, third) = _full_with_line(schedule, learners)
     _raise_capacity(session, 2)
     client = page_client(coordinator)
+    roster = client.get(reverse("attendance:roster", args=[session.pk])).content.decode()
+    assert "1 seat is free" in roster
+    assert reverse("attendance:waitlist-promote", args=[third.pk]) in roster
 
     response = _promote(client, third, "  Needs it for a certification deadline  ")
 
@@ -97,6 +100,7 @@ def test_giving_a_seat_is_refused_when_none_is_free(page_client, coordinator, le
 
     roster = client.get(reverse("attendance:roster", args=[session.pk])).content.decode()
     assert "No seat is free: someone must leave" in roster
+    assert reverse("attendance:waitlist-promote", args=[second.pk]) not in roster
 
     response = _promote(client, second, "Urgent")
 
