@@ -229,6 +229,7 @@ def session_registration_context(request: HttpRequest, session: Session) -> dict
                 and seats.full
                 and course_entry is None
                 and mine is None
+                and not missing
                 and can(user, "course_waitlist", "create"),
             }
         )
