@@ -69,3 +69,8 @@ def instructor_cancel(assignment_id: int) -> str:
     """The cancellation (CANCEL) of one assignment's events: removal or session cancelled.
     An assignment is cancelled once (a new assignment has a new id and new UIDs)."""
     return f"instructor_cancel:{assignment_id}"
+
+
+def roster_message(message_id: int, user_id: int) -> str:
+    """A coordinator's message to the learners of a session, one row per learner."""
+    return f"roster_message:{message_id}:{user_id}"
