@@ -34,8 +34,10 @@ from tms.views import policy_required, scope_for, viewer_zone
 VIEWS = ((View.WEEK, _("Week")), (View.MONTH, _("Month")), (View.AGENDA, _("Agenda")))
 
 
-def _period(request: HttpRequest, zone: str) -> tuple[PeriodForm, View, dt.date]:
-    form = PeriodForm(request.GET)
+def _period(
+    request: HttpRequest, zone: str, data: QueryDict | None = None
+) -> tuple[PeriodForm, View, dt.date]:
+    form = PeriodForm(request.GET if data is None else data)
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
     if not form.is_valid():
         return form, View.WEEK, today
@@ -138,7 +140,7 @@ def _instructor_page(
     status: int = 200,
 ) -> HttpResponse:
     zone = viewer_zone(request).key
-    period_form, view, anchor = _period(request, zone)
+    period_form, view, anchor = _period(request, zone, _posted_period(request))
     start, end = window(view, anchor, zone)
     entries, absences = instructor_entries(person, start=start, end=end)
     layout = build(view, entries=entries, zone=zone, anchor=anchor, now=timezone.now())
@@ -156,6 +158,17 @@ def _instructor_page(
     return _page(
         request, "scheduling/calendar/instructor.html", layout, period_form, context, status
     )
+
+
+def _posted_period(request: HttpRequest) -> QueryDict | None:
+    """A refused form shows the period it was about (its view, its start date)."""
+    if request.method != "POST":
+        return None
+    data = QueryDict(mutable=True)
+    data["view"] = request.POST.get("view", "")
+    if PeriodForm({"date": request.POST.get("start_date", "")}).is_valid():
+        data["date"] = request.POST.get("start_date", "")
+    return data
 
 
 @require_GET

@@ -293,6 +293,8 @@ def test_unavailability_over_a_session_is_refused_naming_the_session(
     assert f"#{booked.pk} (SAFE-101)" in html
     assert f"Session #{booked.pk}: SAFE-101 Workplace safety" in html
     assert "The unavailability was not saved" in html
+    # The page shows the week the refused period is in, with the session in the way.
+    assert f'data-key="block-{booked.blocks.get().pk}"' in html
     assert Unavailability.objects.count() == 0
 
 
