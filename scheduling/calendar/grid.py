@@ -75,6 +75,8 @@ class Entry:
     online: bool = False
     note: str = ""
     key: str = ""
+    # Further (label, url) links, e.g. "Add to calendar".
+    links: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_shade(self) -> bool:
@@ -598,6 +600,33 @@ def build(
             day.missing = _missing(runs_of[date], bands)
             _assign_lanes(day.pieces)
     return layout
+
+
+def agenda_days(entries: Iterable[Entry], *, zone: str, now: dt.datetime) -> list[Day]:
+    """An agenda with no period: every entry that has not ended by `now`, on each local day
+    (in `zone`) it covers, days in order (a learner's upcoming sessions)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    days: dict[dt.date, Day] = {}
+    for entry in sorted(entries, key=lambda e: (e.starts_at, e.ends_at, e.title)):
+        if entry.ends_at <= now or entry.ends_at <= entry.starts_at:
+            continue
+        date = entry.starts_at.astimezone(tz).date()
+        last = (entry.ends_at - dt.timedelta(microseconds=1)).astimezone(tz).date()
+        while date <= last:
+            if date not in days:
+                runs, note = day_runs(date, tz)
+                days[date] = Day(
+                    date=date,
+                    starts_at=runs[0].starts,
+                    ends_at=runs[-1].ends,
+                    is_today=date == today,
+                    clock_change=note,
+                )
+            for day, piece in _pieces(entry, [days[date]], zone):
+                day.pieces.append(piece)
+            date += ONE_DAY
+    return [days[d] for d in sorted(days)]
 
 
 # --- The stylesheet ----------------------------------------------------------------------------
