@@ -185,5 +185,7 @@ def instructor_for(user: User, pk: int | None) -> Instructor | None:
     reader of all instructors (the view checks the policy scope)."""
     people = Instructor.objects.select_related("user")
     if pk is None:
+        if user.pk is None:
+            return None
         return people.filter(user_id=user.pk).first()
     return people.filter(pk=pk).first()

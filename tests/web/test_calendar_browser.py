@@ -32,9 +32,9 @@ WEEK = "date=2030-03-04"
 SHOTS = os.environ.get("CALENDAR_SCREENSHOTS")
 
 
-def _open(browser: Any, width: int = 1280) -> tuple[Any, Any, PageWatch]:
+def _open(chromium: Any, width: int = 1280) -> tuple[Any, Any, PageWatch]:
     """A browser in Paris (static/js/app.js tells the server the browser's zone)."""
-    context = browser.new_context(
+    context = chromium.new_context(
         viewport={"width": width, "height": 900}, locale="en-GB", timezone_id="Europe/Paris"
     )
     page = context.new_page()
