@@ -98,6 +98,9 @@ def test_the_schedule_views_are_accessible_and_fit(
         title = week["booked"].course.title
         link = page.locator("main").get_by_role("link", name=f"SAFE-101 {title}").first
         assert link.is_visible(), f"{view} at {width}px: the session is not shown"
+        if width == 375 and view == "week":
+            # A phone reads the week as an agenda: no hour axis, the days one under another.
+            assert not page.locator(".cal-week__axis").is_visible()
         _assert_accessible(page, f"the {view} view at {width}px")
         _no_sideways_scroll(page, f"the {view} view at {width}px")
         _shot(page, f"schedule-{view}-{width}")
@@ -179,4 +182,29 @@ def test_an_instructor_adds_unavailability_on_their_calendar_and_sees_it(
     # The refused form came back as a 409 on purpose; Chromium logs any 4xx page it loads.
     refused = "the server responded with a status of 409"
     assert [p for p in watch.problems if refused not in p] == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_learners_agenda_is_accessible_and_fits(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    booked: Session,
+    learner: Any,
+    width: int,
+) -> None:
+    from attendance.services.registration import registration_create
+    from tests.conftest import NOW
+
+    registration_create(session_id=booked.pk, learner=learner, now=NOW)
+    base = live_server.url
+    context, page, watch = _open(browser, width=width)
+    _sign_in(page, base, "learner")
+    page.goto(f"{base}/my-training/")
+    agenda = page.locator("section", has=page.locator("#agenda-heading"))
+    assert agenda.get_by_role("link", name="Add to calendar").first.is_visible()
+    _assert_accessible(page, f"My training at {width}px")
+    _no_sideways_scroll(page, f"My training at {width}px")
+    _shot(page, f"my-training-{width}")
+    assert watch.problems == []
     context.close()

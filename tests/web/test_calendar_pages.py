@@ -356,3 +356,37 @@ def test_auditors_see_an_instructors_calendar_but_cannot_change_it(
     url = reverse("calendar:unavailability-create", args=[instructor.pk])
     assert client.post(url, _away()).status_code == 403
     assert Unavailability.objects.count() == 0
+
+
+# --- Clock changes on the page -----------------------------------------------------------------
+
+
+def test_the_week_of_spring_forward_draws_the_skipped_hour_and_the_block_in_two_parts(
+    page_client, coordinator, schedule
+):
+    # Paris, Sun 31 Mar 2030: 02:00 becomes 03:00. 01:00-04:00 lasts two hours.
+    session = schedule([(at("2030-03-31", "01:00"), at("2030-03-31", "04:00"))], status="scheduled")
+    html = _page(page_client(coordinator), "calendar:schedule", date="2030-03-31").content.decode()
+
+    assert "Clocks go forward from 02:00 to 03:00: a 23-hour day." in html
+    key = f"block-{session.blocks.get().pk}"
+    # 01:00-02:00 (row 13, 12 rows), the skipped hour hatched, then 03:00-04:00 (row 37).
+    assert re.search(rf'cal-at-13 cal-span-12 cal-lane-1[^"]*" data-key="{key}"', html)
+    assert 'class="cal-entry cal-entry--session cal-entry--part cal-at-37 cal-span-12' in html
+    assert 'class="cal-missing cal-at-25 cal-span-12"' in html
+    assert "01:00 CET\N{EN DASH}04:00 CEST" in html
+
+
+def test_the_week_of_fall_back_shows_the_repeated_hour_twice_on_the_axis(
+    page_client, coordinator, schedule
+):
+    # Paris, Sun 27 Oct 2030: 03:00 becomes 02:00 again. 01:00-04:00 lasts four hours.
+    session = schedule([(at("2030-10-27", "01:00"), at("2030-10-27", "04:00"))], status="scheduled")
+    html = _page(page_client(coordinator), "calendar:schedule", date="2030-10-27").content.decode()
+
+    assert "Clocks go back from 03:00 to 02:00: a 25-hour day." in html
+    assert ">02:00 CEST<" in html
+    assert ">02:00 CET<" in html
+    assert "cal-rows-300" in html  # 25 hours of 5 minutes
+    key = f"block-{session.blocks.get().pk}"
+    assert re.search(rf'cal-at-13 cal-span-48 cal-lane-1[^"]*" data-key="{key}"', html)
