@@ -168,10 +168,11 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "create":      {LE: OWN},
         "delete":      {LE: OWN},
     },
-    # Calendar pages: the schedule of every session; an instructor's calendar ---------------
+    # Calendar pages (no API): "list" is the schedule of every session, "retrieve" one
+    # instructor's calendar ------------------------------------------------------------------
     "calendar": {
-        "schedule":    _READ_ALL,
-        "instructor":  {CO: ALL, AU: ALL, IN: OWN},
+        "list":        _READ_ALL,
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN},
     },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {

@@ -90,7 +90,7 @@ def _page(
 
 
 @require_GET
-@policy_required("calendar", "schedule")
+@policy_required("calendar", "list")
 def schedule(request: HttpRequest) -> HttpResponse:
     """Every session block the user may see in the period, filtered."""
     zone = viewer_zone(request).key
@@ -118,7 +118,7 @@ def _instructor(request: HttpRequest, pk: int | None) -> Instructor:
     person = instructor_for(request.user, pk)
     if person is None:
         raise Http404(_("No such instructor."))
-    if str(scope_for(request.user, "calendar", "instructor")) != "all" and (
+    if str(scope_for(request.user, "calendar", "retrieve")) != "all" and (
         person.user_id != request.user.pk
     ):
         raise Http404(_("No such instructor."))
@@ -172,14 +172,14 @@ def _posted_period(request: HttpRequest) -> QueryDict | None:
 
 
 @require_GET
-@policy_required("calendar", "instructor")
+@policy_required("calendar", "retrieve")
 def mine(request: HttpRequest) -> HttpResponse:
     """The signed-in instructor's "My calendar"."""
     return _instructor_page(request, _instructor(request, None))
 
 
 @require_GET
-@policy_required("calendar", "instructor")
+@policy_required("calendar", "retrieve")
 def instructor(request: HttpRequest, pk: int) -> HttpResponse:
     return _instructor_page(request, _instructor(request, pk))
 
