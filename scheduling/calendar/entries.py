@@ -131,7 +131,6 @@ def instructor_entries(
             title=a.get_kind_display(),
             kind=EntryKind.UNAVAILABLE,
             details=(a.note,) if a.note else (),
-            venue_zone=instructor.home_time_zone,
             note=_("Unavailable"),
             key=f"unavailability-{a.pk}",
         )
@@ -165,7 +164,6 @@ def working_hours_entries(
                         ends_at=ends,
                         title=_("Working hours"),
                         kind=EntryKind.WORKING_HOURS,
-                        venue_zone=zone,
                         key=f"hours-{window.pk}-{day.isoformat()}",
                     )
                 )

@@ -111,6 +111,11 @@ class Piece:
     lanes: int = 1
 
     @property
+    def start_label(self) -> str:
+        """ "09:00" """
+        return f"{self.starts:%H:%M}"
+
+    @property
     def first(self) -> Segment | None:
         return self.segments[0] if self.segments else None
 
@@ -131,6 +136,14 @@ class Day:
     # Rows of the axis that this day does not have (skipped hour, another day's repeated hour).
     missing: list[Segment] = field(default_factory=list)
     clock_change: str = ""
+
+    @property
+    def iso(self) -> str:
+        return self.date.isoformat()
+
+    @property
+    def slug(self) -> str:
+        return f"{self.date:%Y%m%d}"
 
     @property
     def hours(self) -> float:
@@ -409,34 +422,54 @@ def _abbreviation(
 # --- Pieces ------------------------------------------------------------------------------------
 
 
-def _texts(entry: Entry, zone: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Phrases:
+    """Translated phrases, looked up once per layout (not once per entry)."""
+
+    session_time: str
+    at_venue: str
+
+    @classmethod
+    def now(cls) -> _Phrases:
+        return cls(_("%(times)s session time"), _("%(times)s at the venue"))
+
+
+def _texts(entry: Entry, zone: str, phrases: _Phrases) -> tuple[str, str]:
     span = reader_span(entry.starts_at, entry.ends_at, reader=zone, venue=entry.venue_zone or zone)
     time_text = span.reader.times_text() if span.reader.one_day else span.reader.text(year=False)
     if span.venue is None:
         return time_text, ""
-    if entry.online:
-        return time_text, _("%(times)s session time") % {"times": span.venue_text()}
-    return time_text, _("%(times)s at the venue") % {"times": span.venue_text()}
+    phrase = phrases.session_time if entry.online else phrases.at_venue
+    return time_text, phrase % {"times": span.venue_text()}
 
 
-def _pieces(entry: Entry, days: Sequence[Day], zone: str) -> list[tuple[Day, Piece]]:
-    tz = zoneinfo.ZoneInfo(zone)
-    time_text, venue_text = _texts(entry, zone)
+def _pieces(
+    entry: Entry, days: dict[dt.date, Day], zone: zoneinfo.ZoneInfo, phrases: _Phrases
+) -> list[tuple[Day, Piece]]:
+    """The entry's part on each of `days` (by local date) it overlaps."""
+    starts_at, ends_at = entry.starts_at.astimezone(dt.UTC), entry.ends_at.astimezone(dt.UTC)
+    if ends_at <= starts_at:
+        return []
+    date = starts_at.astimezone(zone).date()
+    last = (ends_at - dt.timedelta(microseconds=1)).astimezone(zone).date()
+    texts: tuple[str, str] | None = None
     found = []
-    for day in days:
-        if entry.ends_at <= day.starts_at or entry.starts_at >= day.ends_at:
+    while date <= last:
+        day = days.get(date)
+        date += ONE_DAY
+        if day is None:
             continue
-        if entry.ends_at == entry.starts_at:
-            continue
-        starts, ends = max(entry.starts_at, day.starts_at), min(entry.ends_at, day.ends_at)
+        if texts is None:
+            texts = _texts(entry, zone.key, phrases)
+        starts, ends = max(starts_at, day.starts_at), min(ends_at, day.ends_at)
         piece = Piece(
             entry=entry,
-            starts=starts.astimezone(tz),
-            ends=ends.astimezone(tz),
-            continues_before=entry.starts_at < day.starts_at,
-            continues_after=entry.ends_at > day.ends_at,
-            time_text=time_text,
-            venue_text=venue_text,
+            starts=starts.astimezone(zone),
+            ends=ends.astimezone(zone),
+            continues_before=starts_at < day.starts_at,
+            continues_after=ends_at > day.ends_at,
+            time_text=texts[0],
+            venue_text=texts[1],
         )
         found.append((day, piece))
     return found
@@ -576,10 +609,10 @@ def build(
         next=following,
     )
     by_day: dict[dt.date, Day] = {d.date: d for d in days}
+    phrases = _Phrases.now()
+    shown = {d.date: d for d in days if d.in_period}
     for entry in sorted(entries, key=lambda e: (e.starts_at, e.ends_at, e.title)):
-        for day, piece in _pieces(entry, days, zone):
-            if view == View.MONTH and not day.in_period:
-                continue
+        for day, piece in _pieces(entry, shown, tz, phrases):
             (day.shades if entry.is_shade else day.pieces).append(piece)
     if view == View.WEEK:
         repeats = [
@@ -607,6 +640,7 @@ def agenda_days(entries: Iterable[Entry], *, zone: str, now: dt.datetime) -> lis
     (in `zone`) it covers, days in order (a learner's upcoming sessions)."""
     tz = zoneinfo.ZoneInfo(zone)
     today = now.astimezone(tz).date()
+    phrases = _Phrases.now()
     days: dict[dt.date, Day] = {}
     for entry in sorted(entries, key=lambda e: (e.starts_at, e.ends_at, e.title)):
         if entry.ends_at <= now or entry.ends_at <= entry.starts_at:
@@ -623,9 +657,9 @@ def agenda_days(entries: Iterable[Entry], *, zone: str, now: dt.datetime) -> lis
                     is_today=date == today,
                     clock_change=note,
                 )
-            for day, piece in _pieces(entry, [days[date]], zone):
-                day.pieces.append(piece)
             date += ONE_DAY
+        for day, piece in _pieces(entry, days, tz, phrases):
+            day.pieces.append(piece)
     return [days[d] for d in sorted(days)]
 
 

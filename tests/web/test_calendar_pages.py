@@ -390,3 +390,13 @@ def test_the_week_of_fall_back_shows_the_repeated_hour_twice_on_the_axis(
     assert "cal-rows-300" in html  # 25 hours of 5 minutes
     key = f"block-{session.blocks.get().pk}"
     assert re.search(rf'cal-at-13 cal-span-48 cal-lane-1[^"]*" data-key="{key}"', html)
+
+
+def test_the_schedule_filtered_by_instructor_links_to_their_calendar(
+    page_client, coordinator, booked, instructor
+):
+    html = _page(
+        page_client(coordinator), "calendar:schedule", instructor=str(instructor.pk)
+    ).content.decode()
+    assert len(_entries(html)) == 1
+    assert reverse("calendar:instructor", args=[instructor.pk]) + "?view=week" in html
