@@ -208,3 +208,37 @@ def test_the_learners_agenda_is_accessible_and_fits(
     _shot(page, f"my-training-{width}")
     assert watch.problems == []
     context.close()
+
+
+def test_the_clock_change_weeks_draw_true_lengths(
+    browser: Any,  # noqa: F811
+    live_server: Any,
+    schedule: Any,
+    coordinator: Any,
+) -> None:
+    spring = schedule([(at("2030-03-31", "01:00"), at("2030-03-31", "04:00"))], status="scheduled")
+    autumn = schedule([(at("2030-10-27", "01:00"), at("2030-10-27", "04:00"))], status="scheduled")
+    base = live_server.url
+    context, page, watch = _open(browser)
+    _sign_in(page, base, "coordinator")
+    heights = {}
+    for session, day in ((spring, "2030-03-31"), (autumn, "2030-10-27")):
+        page.goto(f"{base}/calendar/?view=week&date={day}")
+        key = f"block-{session.blocks.get().pk}"
+        entry = page.locator(f'[data-key="{key}"]')
+        parts = entry.locator("xpath=following-sibling::li[contains(@class, 'cal-entry--part')]")
+        boxes = [entry.bounding_box(), *(parts.nth(i).bounding_box() for i in range(parts.count()))]
+        heights[day] = sum(box["height"] for box in boxes)
+        _assert_accessible(page, f"the week of {day}")
+        _shot(page, f"week-{day}")
+    hour = (
+        page.locator(".cal-week__axis .cal-hour").nth(1).bounding_box()["y"]
+        - (page.locator(".cal-week__axis .cal-hour").nth(0).bounding_box()["y"])
+    )
+    # Two real hours in spring (01:00-04:00 across the skipped hour), four in autumn.
+    assert abs(heights["2030-03-31"] - 2 * hour) < 3
+    assert abs(heights["2030-10-27"] - 4 * hour) < 3
+    labels = page.locator(".cal-week__axis .cal-hour").all_inner_texts()
+    assert labels[:5] == ["00:00", "01:00", "02:00 CEST", "02:00 CET", "03:00"]
+    assert watch.problems == []
+    context.close()
