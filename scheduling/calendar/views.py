@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from instructors import services as instructor_services
@@ -31,7 +32,11 @@ from scheduling.selectors import course_list_for
 from tms.exceptions import DomainError
 from tms.views import policy_required, scope_for, viewer_zone
 
-VIEWS = ((View.WEEK, _("Week")), (View.MONTH, _("Month")), (View.AGENDA, _("Agenda")))
+VIEWS = (
+    (View.WEEK, gettext_lazy("Week")),
+    (View.MONTH, gettext_lazy("Month")),
+    (View.AGENDA, gettext_lazy("Agenda")),
+)
 
 
 def _period(
