@@ -25,7 +25,10 @@ def registration_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The learner's own registration (any other is not found), unless cancelled."""
     registration = (
         Registration.objects.select_related(
-            "learner__profile", "session__course", "session__host_account"
+            "learner__profile",
+            "learner__instructor_profile",
+            "session__course",
+            "session__host_account",
         )
         .filter(pk=pk, learner_id=request.user.pk)
         .exclude(status=RegistrationStatus.CANCELLED)

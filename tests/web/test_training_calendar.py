@@ -156,3 +156,24 @@ def test_my_training_queries_do_not_grow_with_the_number_of_sessions(
     assert measure() == one
     # Session, user, roles; registrations, their blocks (rooms, sites), any-date waitlists.
     assert one == 6
+
+
+def test_the_download_costs_the_same_queries_for_one_block_or_many(page_client, schedule, learners):
+    short = schedule(status="scheduled")
+    days = [dt.date(2030, 3, 10) + dt.timedelta(days=i) for i in range(6)]
+    long = schedule(
+        [(at(d.isoformat(), "09:00"), at(d.isoformat(), "12:00")) for d in days],
+        status="scheduled",
+    )
+    one, six = learners(2)
+    first = registration_create(session_id=short.pk, learner=one, now=NOW).registration_id
+    second = registration_create(session_id=long.pk, learner=six, now=NOW).registration_id
+    counts = []
+    for user, registration in ((one, first), (six, second)):
+        client = page_client(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert _download(client, registration).status_code == 200
+        counts.append(len(captured))
+    # Session, user, roles, the registration (with its learner's profiles, session and course)
+    # and its blocks (with rooms and sites).
+    assert counts == [5, 5]
