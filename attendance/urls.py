@@ -3,7 +3,7 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 
 from django.urls import path
 
-from attendance import catalog, roster_views, views
+from attendance import calendar_views, catalog, roster_views, views
 
 app_name = "attendance"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("sessions/<id:pk>/enrol/bulk/", views.bulk_enrol, name="registration-bulk-enrol"),
     path("sessions/<id:pk>/roster/", views.roster, name="roster"),
     path("registrations/<id:pk>/cancel/", views.cancel, name="registration-cancel"),
+    path(
+        "registrations/<id:pk>/calendar.ics",
+        calendar_views.registration_calendar,
+        name="registration-calendar",
+    ),
     path(
         "registrations/<id:pk>/accept/",
         views.offer_respond,

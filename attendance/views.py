@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attendance.agenda import upcoming_agenda
 from attendance.catalog import Action, register_action
 from attendance.forms import (
     BulkEnrolForm,
@@ -68,12 +70,12 @@ from attendance.services.registration import (
 )
 from attendance.services.seats import waitlist_position
 from attendance.tokens import read_course_waitlist_token, read_offer_token
-from scheduling.models import Course, DeliveryMode, Session, SessionStatus
+from scheduling.models import Course, DeliveryMode, Session, SessionBlock, SessionStatus
 from scheduling.selectors import course_list_for, session_get_for
 from scheduling.views import SessionRow
 from tms.exceptions import DomainError
 from tms.roles import Role, roles_of
-from tms.views import can, policy_required, scope_for
+from tms.views import can, policy_required, scope_for, viewer_zone
 
 # Offer links are signed; the offer's own deadline is what really limits them. This only
 # stops a very old email from being replayed against a later offer on the same registration.
@@ -489,8 +491,11 @@ def my_training(request: HttpRequest) -> HttpResponse:
     registrations = list(
         with_waitlist_positions(registrations_of(request.user))
         .select_related("session__course", "session__host_account")
-        # Each session's first block shows as "when", in the reader's zone (one query).
-        .prefetch_related("session__blocks")
+        # Each session's first block shows as "when", in the reader's zone, and the agenda
+        # lists every block with its room (one query).
+        .prefetch_related(
+            Prefetch("session__blocks", queryset=SessionBlock.objects.select_related("room__site"))
+        )
     )
     offers, upcoming, waiting, past, cancelled = [], [], [], [], []
     for r in registrations:
@@ -522,6 +527,7 @@ def my_training(request: HttpRequest) -> HttpResponse:
         "cancelled": cancelled[:20],
         "course_entries": list(course_waitlist_of(request.user).order_by("created_at")),
         "now": now,
+        "agenda": upcoming_agenda(upcoming, zone=viewer_zone(request).key, now=now),
     }
     return render(request, "attendance/my_training.html", context)
 

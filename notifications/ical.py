@@ -1,7 +1,9 @@
 """iCalendar invites (RFC 5545 / iTIP RFC 5546): one VEVENT per block, stable UIDs.
 
 REQUEST for new and updated invites (a higher SEQUENCE replaces the previous version in the
-attendee's calendar), CANCEL with the same UIDs to remove them. Times are wall times in the
+attendee's calendar), CANCEL with the same UIDs to remove them, PUBLISH for a download ("Add to
+calendar": the same UIDs, so an imported copy and an emailed one are one event; no ATTENDEE, as
+RFC 5546 has it for PUBLISH). Times are wall times in the
 session's zone with our own VTIMEZONE (notifications/vtimezone.py), so that every calendar
 client reads the same instants.
 """
@@ -52,8 +54,9 @@ def invite(
     attendee_name: str = "",
     now: dt.datetime,
 ) -> str:
-    """An iTIP message (METHOD:REQUEST or CANCEL) with VTIMEZONE data for `time_zone`."""
-    if method not in {"REQUEST", "CANCEL"}:
+    """An iTIP message (METHOD:REQUEST, CANCEL or PUBLISH) with VTIMEZONE data for
+    `time_zone`."""
+    if method not in {"REQUEST", "CANCEL", "PUBLISH"}:
         raise ValueError(f"Unsupported iTIP method {method!r}")
     zone = zoneinfo.ZoneInfo(time_zone)
     starts = [item.starts_at for item in events] or [now]
@@ -81,13 +84,14 @@ def invite(
         if item.url:
             event.add("url", item.url)
         event["organizer"] = organizer
-        attendee = icalendar.vCalAddress(f"mailto:{attendee_email}")
-        attendee.params["cn"] = icalendar.vText(attendee_name or attendee_email)
-        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
-        attendee.params["partstat"] = icalendar.vText(
-            "DECLINED" if method == "CANCEL" else "ACCEPTED"
-        )
-        event.add("attendee", attendee, encode=0)
+        if method != "PUBLISH":
+            attendee = icalendar.vCalAddress(f"mailto:{attendee_email}")
+            attendee.params["cn"] = icalendar.vText(attendee_name or attendee_email)
+            attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+            attendee.params["partstat"] = icalendar.vText(
+                "DECLINED" if method == "CANCEL" else "ACCEPTED"
+            )
+            event.add("attendee", attendee, encode=0)
         cancelled = method == "CANCEL" or item.cancelled
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         event.add("transp", "OPAQUE")

@@ -140,12 +140,13 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "update":      _COORDINATOR_ONLY,
         "delete":      _COORDINATOR_ONLY,
     },
+    # An instructor adds and removes their own (on "My calendar"); changes stay coordinators'.
     "unavailability": {
         "list":        {CO: ALL, AU: ALL, IN: OWN},
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},
-        "create":      _COORDINATOR_ONLY,
+        "create":      {CO: ALL, IN: OWN},
         "update":      _COORDINATOR_ONLY,
-        "delete":      _COORDINATOR_ONLY,
+        "delete":      {CO: ALL, IN: OWN},
     },
     # Registrations and waitlists: a learner's own ("own" = registrations of the user; for an
     # instructor, registrations in the sessions they teach), a coordinator's for anyone --------
@@ -168,6 +169,12 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "list":        {CO: ALL, AU: ALL, LE: OWN},
         "create":      {LE: OWN},
         "delete":      {LE: OWN},
+    },
+    # Calendar pages (no API): "list" is the schedule of every session, "retrieve" one
+    # instructor's calendar ------------------------------------------------------------------
+    "calendar": {
+        "list":        _READ_ALL,
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN},
     },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {

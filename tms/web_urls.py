@@ -51,7 +51,7 @@ scheduling_patterns = [
         name="instructor-availability",
     ),
     path("", include("scheduling.planning_urls")),
-    path("", include("scheduling.calendar.urls")),
+    path("", include("scheduling.calendar.resource_urls")),
 ]
 
 urlpatterns = [
@@ -62,4 +62,5 @@ urlpatterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include("attendance.urls")),
     path("", include("notifications.urls")),
+    path("calendar/", include("scheduling.calendar.urls")),
 ]

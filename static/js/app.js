@@ -4,11 +4,12 @@
 
   // Remember the browser's time zone so pages can show "your time" next to venue time.
   try {
+    // IANA names are letters, digits, "_", "+", "-" and "/": sent as they are, since the
+    // server does not URL-decode cookies ("Europe%2FParis" would name no zone).
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
+    if (zone && /^[A-Za-z0-9_+\/-]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
       var secure = window.location.protocol === "https:" ? "; Secure" : "";
-      document.cookie =
-        "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax" + secure;
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax" + secure;
     }
   } catch (error) {
     // Very old browsers: the server falls back to the site's default zone.
