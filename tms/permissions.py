@@ -167,6 +167,12 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "create":      {LE: OWN},
         "delete":      {LE: OWN},
     },
+    # Calendar subscription feeds: one's own learner and instructor feeds; coordinators any,
+    # room and site feeds included (scheduling/services/feed_tokens.py may_manage_feed) ------
+    "calendar_feed": {
+        "list":        {CO: ALL, IN: OWN, LE: OWN},
+        "manage":      {CO: ALL, IN: OWN, LE: OWN},
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

@@ -1,0 +1,276 @@
+"""iCalendar subscription feeds of the schedule: an instructor's teaching, a room's and a site's
+bookings (the learner's feed is attendance/calendar_feed.py, built from the same parts).
+
+What a feed holds (documented in the README, "Calendar feeds"):
+- the window: blocks that end at most 90 days ago, and every later one;
+- one VEVENT per block, with the invites' UID for the feed's owner (`a<assignment id>` for an
+  instructor, `room<id>`, `site<id>`), SEQUENCE = the session's schedule_version, DTSTAMP and
+  LAST-MODIFIED = when the block, its session or (learner feeds) the registration last changed;
+- cancelled blocks and sessions stay as STATUS:CANCELLED for 30 days after they were cancelled
+  (their `updated_at`: a cancelled block or session is never edited again), then drop out; a
+  draft session is TENTATIVE;
+- no learner ever appears in a feed; a VILT join link only where the owner has a confirmed
+  place (an assigned instructor, a confirmed learner); room and site feeds never carry one.
+
+Every fetch costs a constant number of queries: one for the token (with its owner), one small
+aggregate for the validators (ETag, Last-Modified) and, unless the client's copy is current
+(304), one for the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Aggregate, Count, F, Max, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from notifications.ical import block_uid
+from notifications.ical_text import EventStatus, FeedEvent, calendar_text
+from scheduling.models import (
+    BlockStatus,
+    DeliveryMode,
+    FeedKind,
+    FeedToken,
+    SessionBlock,
+    SessionStatus,
+)
+from tms.links import absolute_link
+
+WINDOW_BACK = dt.timedelta(days=90)
+CANCELLED_KEPT = dt.timedelta(days=30)
+# Part of every ETag: bump it when the text a feed writes changes shape.
+FORMAT_VERSION = "1"
+_SENTINEL = 987654321
+
+# The columns every feed reads per block (values(): no model instances).
+BLOCK_FIELDS = (
+    "id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "updated_at",
+    "session_id",
+    "session__status",
+    "session__updated_at",
+    "session__schedule_version",
+    "session__time_zone",
+    "session__delivery_mode",
+    "session__join_url",
+    "session__course__code",
+    "session__course__title",
+    "room__name",
+    "room__site__name",
+    "room__site__address",
+)
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str
+    last_modified: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One owner's feed: its rows (a values() queryset over blocks) and how a row becomes an
+    event. `aggregates` adds what else the validators must see (a registration's state)."""
+
+    name: str
+    salt: str
+    rows: QuerySet[SessionBlock, dict[str, Any]]
+    event: Callable[[dict[str, Any]], FeedEvent]
+    aggregates: Mapping[str, Aggregate] = field(default_factory=dict)
+
+    def validators(self) -> Validators:
+        """ETag and Last-Modified from one aggregate over the same rows: they change whenever
+        a row comes, goes or changes (its block, session, course, room or site)."""
+        facts = self.rows.order_by().aggregate(
+            count=Count("id"),
+            ids=Sum("id"),
+            versions=Sum("session__schedule_version"),
+            blocks=Max("updated_at"),
+            sessions=Max("session__updated_at"),
+            courses=Max("session__course__updated_at"),
+            rooms=Max("room__updated_at"),
+            sites=Max("room__site__updated_at"),
+            **self.aggregates,
+        )
+        seed = "|".join(
+            [FORMAT_VERSION, self.salt, *(f"{key}={facts[key]!r}" for key in sorted(facts))]
+        )
+        moments = [value for value in facts.values() if isinstance(value, dt.datetime)]
+        return Validators(
+            etag='"' + hashlib.sha256(seed.encode()).hexdigest()[:40] + '"',
+            last_modified=max(moments) if moments else None,
+        )
+
+    def text(self) -> str:
+        return calendar_text([self.event(row) for row in self.rows], name=self.name)
+
+
+def in_window(now: dt.datetime) -> Q:
+    """Blocks a feed shows at `now` (on SessionBlock): ended at most 90 days ago, and, if the
+    block or its session is cancelled, cancelled at most 30 days ago."""
+    cutoff = now - CANCELLED_KEPT
+    return (
+        Q(ends_at__gte=now - WINDOW_BACK)
+        & (Q(status=BlockStatus.ACTIVE) | Q(updated_at__gte=cutoff))
+        & (~Q(session__status=SessionStatus.CANCELLED) | Q(session__updated_at__gte=cutoff))
+    )
+
+
+def session_link() -> Callable[[int], str]:
+    """The session page's absolute URL for a session id, reversing the route once per feed."""
+    head, _sep, tail = absolute_link("scheduling:session-detail", _SENTINEL).partition(
+        str(_SENTINEL)
+    )
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def schedule_status(row: dict[str, Any]) -> str:
+    """CANCELLED for a cancelled block or session, TENTATIVE for a draft, else CONFIRMED."""
+    if row["status"] != BlockStatus.ACTIVE or row["session__status"] == SessionStatus.CANCELLED:
+        return EventStatus.CANCELLED
+    if row["session__status"] == SessionStatus.DRAFT:
+        return EventStatus.TENTATIVE
+    return EventStatus.CONFIRMED
+
+
+def place(row: dict[str, Any]) -> str:
+    """Room, site and address, as the invites write them."""
+    parts = (row["room__name"], row["room__site__name"], row["room__site__address"])
+    return ", ".join(part for part in parts if part)
+
+
+def is_virtual(row: dict[str, Any]) -> bool:
+    return bool(row["session__delivery_mode"] == DeliveryMode.VILT)
+
+
+def summary(row: dict[str, Any]) -> str:
+    return f"{row['session__course__code']} {row['session__course__title']}"
+
+
+def block_event(
+    row: dict[str, Any],
+    *,
+    owner: str,
+    link: Callable[[int], str],
+    status: str,
+    location: str,
+    last_modified: dt.datetime,
+    note: str = "",
+) -> FeedEvent:
+    url = link(row["session_id"])
+    return FeedEvent(
+        uid=block_uid(row["id"], owner),
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        time_zone=row["session__time_zone"],
+        summary=summary(row),
+        sequence=row["session__schedule_version"],
+        last_modified=last_modified,
+        status=status,
+        location=location,
+        description=f"{note}\n{url}" if note else url,
+        url=url,
+    )
+
+
+def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
+    """What the instructor teaches: every block of the sessions they are assigned to, drafts
+    as TENTATIVE, with the join link of VILT sessions. A removed assignment's events go."""
+    if token.instructor is None:
+        raise ValueError("this token has no such owner")
+    rows = (
+        SessionBlock.objects.filter(
+            in_window(now), session__assignments__instructor=token.instructor
+        )
+        .annotate(
+            assignment_id=F("session__assignments__id"),
+            assignment_updated_at=F("session__assignments__updated_at"),
+        )
+        .order_by("starts_at", "id")
+        .values(*BLOCK_FIELDS, "assignment_id", "assignment_updated_at")
+    )
+    link = session_link()
+
+    def event(row: dict[str, Any]) -> FeedEvent:
+        return block_event(
+            row,
+            owner=f"a{row['assignment_id']}",
+            link=link,
+            status=schedule_status(row),
+            location=row["session__join_url"] if is_virtual(row) else place(row),
+            last_modified=max(
+                row["updated_at"], row["session__updated_at"], row["assignment_updated_at"]
+            ),
+        )
+
+    name = token.instructor.user.get_full_name() or token.instructor.user.get_username()
+    return Feed(
+        name=_("Teaching: %s") % name,
+        salt=f"{token.pk}:{name}",
+        rows=rows,
+        event=event,
+        aggregates={"assignments": Max("session__assignments__updated_at")},
+    )
+
+
+def _resource_feed(
+    token: FeedToken, rows: QuerySet[SessionBlock], *, owner: str, name: str
+) -> Feed:
+    link = session_link()
+
+    def event(row: dict[str, Any]) -> FeedEvent:
+        return block_event(
+            row,
+            owner=owner,
+            link=link,
+            status=schedule_status(row),
+            location=place(row),
+            last_modified=max(row["updated_at"], row["session__updated_at"]),
+        )
+
+    return Feed(
+        name=name,
+        salt=f"{token.pk}:{name}",
+        rows=rows.order_by("starts_at", "id").values(*BLOCK_FIELDS),
+        event=event,
+    )
+
+
+def room_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
+    """The room's bookings: course and session, never who attends."""
+    if token.room is None:
+        raise ValueError("this token has no such owner")
+    room = token.room
+    return _resource_feed(
+        token,
+        SessionBlock.objects.filter(in_window(now), room=room),
+        owner=f"room{room.pk}",
+        name=_("Room %(room)s, %(site)s") % {"room": room.name, "site": room.site.name},
+    )
+
+
+def site_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
+    """The bookings of every room of the site."""
+    if token.site is None:
+        raise ValueError("this token has no such owner")
+    site = token.site
+    return _resource_feed(
+        token,
+        SessionBlock.objects.filter(in_window(now), room__site=site),
+        owner=f"site{site.pk}",
+        name=_("Site %s") % site.name,
+    )
+
+
+SCHEDULE_FEEDS: dict[str, Callable[..., Feed]] = {
+    FeedKind.INSTRUCTOR: instructor_feed,
+    FeedKind.ROOM: room_feed,
+    FeedKind.SITE: site_feed,
+}
