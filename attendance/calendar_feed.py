@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from attendance.models import ACTIVE, RegistrationStatus
 from notifications.ical_text import EventStatus, FeedEvent
 from scheduling.calendar.feeds import (
-    BLOCK_FIELDS,
     CANCELLED_KEPT,
     Feed,
     block_event,
@@ -48,22 +47,12 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     if learner is None:
         raise ValueError("this token has no such owner")
     cutoff = now - CANCELLED_KEPT
-    rows = (
-        SessionBlock.objects.filter(in_window(now))
-        .filter(
-            Q(session__registrations__learner=learner)
-            & (
-                Q(session__registrations__status__in=ACTIVE)
-                | Q(session__registrations__cancelled_at__gte=cutoff)
-            )
+    blocks = SessionBlock.objects.filter(in_window(now)).filter(
+        Q(session__registrations__learner=learner)
+        & (
+            Q(session__registrations__status__in=ACTIVE)
+            | Q(session__registrations__cancelled_at__gte=cutoff)
         )
-        .annotate(
-            registration_id=F("session__registrations__id"),
-            registration_status=F("session__registrations__status"),
-            registration_updated_at=F("session__registrations__updated_at"),
-        )
-        .order_by("starts_at", "id", "registration_id")
-        .values(*BLOCK_FIELDS, "registration_id", "registration_status", "registration_updated_at")
     )
     link = session_link()
 
@@ -95,7 +84,12 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     return Feed(
         name=_("Training: %s") % name,
         salt=f"{token.pk}:{name}",
-        rows=rows,
+        blocks=blocks,
         event=event,
+        columns={
+            "registration_id": F("session__registrations__id"),
+            "registration_status": F("session__registrations__status"),
+            "registration_updated_at": F("session__registrations__updated_at"),
+        },
         aggregates={"registrations": Max("session__registrations__updated_at")},
     )

@@ -25,13 +25,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Aggregate, Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, DateTimeField, F, Max, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from notifications.ical import block_uid
 from notifications.ical_text import EventStatus, FeedEvent, calendar_text
 from scheduling.models import (
     BlockStatus,
+    Course,
     DeliveryMode,
     FeedKind,
     FeedToken,
@@ -39,6 +41,7 @@ from scheduling.models import (
     SessionStatus,
 )
 from tms.links import absolute_link
+from venues.models import Room, Site
 
 WINDOW_BACK = dt.timedelta(days=90)
 CANCELLED_KEPT = dt.timedelta(days=30)
@@ -68,6 +71,18 @@ BLOCK_FIELDS = (
 )
 
 
+def catalogue_changed() -> Greatest:
+    """The newest change of any course, room or site; uncorrelated subqueries, so PostgreSQL
+    evaluates them once per query (an InitPlan), not per row."""
+    return Greatest(
+        *(
+            Subquery(model.objects.order_by("-updated_at").values("updated_at")[:1])
+            for model in (Course, Room, Site)
+        ),
+        output_field=DateTimeField(),
+    )
+
+
 @dataclass(frozen=True)
 class Validators:
     etag: str
@@ -76,27 +91,39 @@ class Validators:
 
 @dataclass(frozen=True)
 class Feed:
-    """One owner's feed: its rows (a values() queryset over blocks) and how a row becomes an
-    event. `aggregates` adds what else the validators must see (a registration's state)."""
+    """One owner's feed: its blocks (a filtered queryset), the owner's columns to read with
+    each (the assignment or registration the UID names) and how a row becomes an event.
+    `aggregates` adds what else the validators must see (a registration's state)."""
 
     name: str
     salt: str
-    rows: QuerySet[SessionBlock, dict[str, Any]]
+    blocks: QuerySet[SessionBlock]
     event: Callable[[dict[str, Any]], FeedEvent]
+    columns: Mapping[str, Any] = field(default_factory=dict)
     aggregates: Mapping[str, Aggregate] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> QuerySet[SessionBlock, dict[str, Any]]:
+        """One dict per block (and owner's row), in time order: no model instances."""
+        return (
+            self.blocks.annotate(**self.columns)
+            .order_by("starts_at", "id", *self.columns)
+            .values(*BLOCK_FIELDS, *self.columns)
+        )
 
     def validators(self) -> Validators:
         """ETag and Last-Modified from one aggregate over the same rows: they change whenever
         a row comes, goes or changes (its block, session, course, room or site)."""
-        facts = self.rows.order_by().aggregate(
+        facts = self.blocks.order_by().aggregate(
             count=Count("id"),
             ids=Sum("id"),
             versions=Sum("session__schedule_version"),
             blocks=Max("updated_at"),
             sessions=Max("session__updated_at"),
-            courses=Max("session__course__updated_at"),
-            rooms=Max("room__updated_at"),
-            sites=Max("room__site__updated_at"),
+            # Courses, rooms and sites are few and rarely change: the newest change of any of
+            # them (a subquery each) instead of joining them to every row. A renamed room
+            # elsewhere costs each client one full fetch, no more.
+            catalogue=Max(catalogue_changed()),
             **self.aggregates,
         )
         seed = "|".join(
@@ -185,16 +212,8 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     as TENTATIVE, with the join link of VILT sessions. A removed assignment's events go."""
     if token.instructor is None:
         raise ValueError("this token has no such owner")
-    rows = (
-        SessionBlock.objects.filter(
-            in_window(now), session__assignments__instructor=token.instructor
-        )
-        .annotate(
-            assignment_id=F("session__assignments__id"),
-            assignment_updated_at=F("session__assignments__updated_at"),
-        )
-        .order_by("starts_at", "id")
-        .values(*BLOCK_FIELDS, "assignment_id", "assignment_updated_at")
+    blocks = SessionBlock.objects.filter(
+        in_window(now), session__assignments__instructor=token.instructor
     )
     link = session_link()
 
@@ -214,14 +233,18 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     return Feed(
         name=_("Teaching: %s") % name,
         salt=f"{token.pk}:{name}",
-        rows=rows,
+        blocks=blocks,
         event=event,
+        columns={
+            "assignment_id": F("session__assignments__id"),
+            "assignment_updated_at": F("session__assignments__updated_at"),
+        },
         aggregates={"assignments": Max("session__assignments__updated_at")},
     )
 
 
 def _resource_feed(
-    token: FeedToken, rows: QuerySet[SessionBlock], *, owner: str, name: str
+    token: FeedToken, blocks: QuerySet[SessionBlock], *, owner: str, name: str
 ) -> Feed:
     link = session_link()
 
@@ -238,7 +261,7 @@ def _resource_feed(
     return Feed(
         name=name,
         salt=f"{token.pk}:{name}",
-        rows=rows.order_by("starts_at", "id").values(*BLOCK_FIELDS),
+        blocks=blocks,
         event=event,
     )
 

@@ -292,3 +292,45 @@ def test_long_non_ascii_summaries_are_folded_at_75_octets(schedule, instructor):
         line.decode()
     (event,) = icalendar.Calendar.from_ical(text.decode()).walk("VEVENT")
     assert str(event["SUMMARY"]) == f"{course.code} {course.title}"
+
+
+def test_a_co_taught_session_shows_once_per_block_in_each_instructors_feed(schedule, instructor):
+    other = factories.InstructorFactory()
+    session = schedule(
+        [
+            (at("2030-03-04", "09:00"), at("2030-03-04", "12:00")),
+            (at("2030-03-05", "09:00"), at("2030-03-05", "12:00")),
+        ],
+        instructors=[instructor, other],
+        status="scheduled",
+    )
+    blocks = list(session.blocks.order_by("starts_at"))
+    for person in (instructor, other):
+        assignment = session.assignments.get(instructor=person)
+        found = events(fetch(issue(person.user, FeedKind.INSTRUCTOR, person.pk)))
+        assert list(found) == [block_uid(b.pk, f"a{assignment.pk}") for b in blocks]
+
+
+def test_an_unassigned_instructor_loses_the_events(schedule, instructor):
+    from scheduling.services import session_unassign_instructor
+
+    other = factories.InstructorFactory()
+    session = schedule(instructors=[instructor, other], status="scheduled")
+    raw = issue(other.user, FeedKind.INSTRUCTOR, other.pk)
+    first = fetch(raw)
+    assert len(events(first)) == 1
+    session_unassign_instructor(
+        session_id=session.pk, assignment_id=session.assignments.get(instructor=other).pk
+    )
+    second = fetch(raw, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert events(second) == {}
+
+
+def test_room_and_site_feeds_never_carry_a_join_link(schedule, coordinator, room):
+    session = schedule(status="scheduled")
+    session.join_url = "https://meet.example.org/secret-room"
+    session.save()
+    for kind, owner in ((FeedKind.ROOM, room.pk), (FeedKind.SITE, room.site.pk)):
+        text = fetch(issue(coordinator, kind, owner)).content.decode().replace("\r\n ", "")
+        assert "secret-room" not in text
