@@ -105,11 +105,12 @@ class Feed:
     @property
     def rows(self) -> QuerySet[SessionBlock, dict[str, Any]]:
         """One dict per block (and owner's row), in time order: no model instances."""
-        return (
+        rows: QuerySet[SessionBlock, dict[str, Any]] = (
             self.blocks.annotate(**self.columns)
             .order_by("starts_at", "id", *self.columns)
             .values(*BLOCK_FIELDS, *self.columns)
         )
+        return rows
 
     def validators(self) -> Validators:
         """ETag and Last-Modified from one aggregate over the same rows: they change whenever
