@@ -43,12 +43,12 @@ NOTES = {
 def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     """The learner's registrations (see the module docstring). The registration conditions sit
     in one filter() so that the join they make is the one the annotations read."""
-    learner = token.learner
+    learner = token.learner_id
     if learner is None:
         raise ValueError("this token has no such owner")
     cutoff = now - CANCELLED_KEPT
     blocks = SessionBlock.objects.filter(in_window(now)).filter(
-        Q(session__registrations__learner=learner)
+        Q(session__registrations__learner_id=learner)
         & (
             Q(session__registrations__status__in=ACTIVE)
             | Q(session__registrations__cancelled_at__gte=cutoff)
@@ -80,10 +80,9 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
             note=str(NOTES.get(state, "")),
         )
 
-    name = learner.get_full_name() or learner.get_username()
     return Feed(
-        name=_("Training: %s") % name,
-        salt=f"{token.pk}:{name}",
+        name=lambda rows: _("My training"),
+        salt=f"{token.pk}",
         blocks=blocks,
         event=event,
         columns={

@@ -432,6 +432,7 @@ def main() -> int:
                 "feed_events": MAIN_SESSIONS,
                 "blocks": world.blocks,
                 "requests": args.requests,
+                "load_average_1m": round(os.getloadavg()[0], 2),
                 "targets_met": met,
             }
         )

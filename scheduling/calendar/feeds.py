@@ -93,9 +93,11 @@ class Validators:
 class Feed:
     """One owner's feed: its blocks (a filtered queryset), the owner's columns to read with
     each (the assignment or registration the UID names) and how a row becomes an event.
-    `aggregates` adds what else the validators must see (a registration's state)."""
+    `aggregates` adds what else the validators must see (a registration's state). `name`
+    gives the calendar's name from the rows (a room's name is in every row), so the token is
+    looked up without joining its owner."""
 
-    name: str
+    name: Callable[[list[dict[str, Any]]], str]
     salt: str
     blocks: QuerySet[SessionBlock]
     event: Callable[[dict[str, Any]], FeedEvent]
@@ -137,7 +139,8 @@ class Feed:
         )
 
     def text(self) -> str:
-        return calendar_text([self.event(row) for row in self.rows], name=self.name)
+        rows = list(self.rows)
+        return calendar_text([self.event(row) for row in rows], name=self.name(rows))
 
 
 def in_window(now: dt.datetime) -> Q:
@@ -211,10 +214,10 @@ def block_event(
 def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     """What the instructor teaches: every block of the sessions they are assigned to, drafts
     as TENTATIVE, with the join link of VILT sessions. A removed assignment's events go."""
-    if token.instructor is None:
+    if token.instructor_id is None:
         raise ValueError("this token has no such owner")
     blocks = SessionBlock.objects.filter(
-        in_window(now), session__assignments__instructor=token.instructor
+        in_window(now), session__assignments__instructor_id=token.instructor_id
     )
     link = session_link()
 
@@ -230,10 +233,9 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
             ),
         )
 
-    name = token.instructor.user.get_full_name() or token.instructor.user.get_username()
     return Feed(
-        name=_("Teaching: %s") % name,
-        salt=f"{token.pk}:{name}",
+        name=lambda rows: _("My teaching"),
+        salt=f"{token.pk}",
         blocks=blocks,
         event=event,
         columns={
@@ -245,7 +247,11 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
 
 
 def _resource_feed(
-    token: FeedToken, blocks: QuerySet[SessionBlock], *, owner: str, name: str
+    token: FeedToken,
+    blocks: QuerySet[SessionBlock],
+    *,
+    owner: str,
+    name: Callable[[list[dict[str, Any]]], str],
 ) -> Feed:
     link = session_link()
 
@@ -261,7 +267,7 @@ def _resource_feed(
 
     return Feed(
         name=name,
-        salt=f"{token.pk}:{name}",
+        salt=f"{token.pk}",
         blocks=blocks,
         event=event,
     )
@@ -269,27 +275,38 @@ def _resource_feed(
 
 def room_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     """The room's bookings: course and session, never who attends."""
-    if token.room is None:
+    if token.room_id is None:
         raise ValueError("this token has no such owner")
-    room = token.room
+
+    def name(rows: list[dict[str, Any]]) -> str:
+        if not rows:
+            return _("Room bookings")
+        return _("Room %(room)s, %(site)s") % {
+            "room": rows[0]["room__name"],
+            "site": rows[0]["room__site__name"],
+        }
+
     return _resource_feed(
         token,
-        SessionBlock.objects.filter(in_window(now), room=room),
-        owner=f"room{room.pk}",
-        name=_("Room %(room)s, %(site)s") % {"room": room.name, "site": room.site.name},
+        SessionBlock.objects.filter(in_window(now), room_id=token.room_id),
+        owner=f"room{token.room_id}",
+        name=name,
     )
 
 
 def site_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     """The bookings of every room of the site."""
-    if token.site is None:
+    if token.site_id is None:
         raise ValueError("this token has no such owner")
-    site = token.site
+
+    def name(rows: list[dict[str, Any]]) -> str:
+        return _("Site %s") % rows[0]["room__site__name"] if rows else _("Site bookings")
+
     return _resource_feed(
         token,
-        SessionBlock.objects.filter(in_window(now), room__site=site),
-        owner=f"site{site.pk}",
-        name=_("Site %s") % site.name,
+        SessionBlock.objects.filter(in_window(now), room__site_id=token.site_id),
+        owner=f"site{token.site_id}",
+        name=name,
     )
 
 

@@ -115,13 +115,9 @@ def feed_token_revoke(*, actor: Any, token_id: int, now: dt.datetime) -> FeedTok
 
 
 def feed_token_find(raw: str) -> FeedToken | None:
-    """The active token a feed URL carries, with its owner, in one query; None if unknown or
-    revoked."""
-    return (
-        FeedToken.objects.select_related("instructor__user", "learner", "room__site", "site")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
+    """The active token a feed URL carries (its owner's id, not the owner: the feeds need no
+    more), in one query on the unique hash; None if unknown or revoked."""
+    return FeedToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
 
 
 def feed_fetch_record(
