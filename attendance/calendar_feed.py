@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 from attendance.models import ACTIVE, RegistrationStatus
 from notifications.ical_text import EventStatus, FeedEvent
 from scheduling.calendar.feeds import (
-    CANCELLED_KEPT,
     Feed,
     block_event,
+    cancelled_cutoff,
+    feed_day,
     in_window,
     is_virtual,
     place,
@@ -46,7 +47,7 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     learner = token.learner_id
     if learner is None:
         raise ValueError("this token has no such owner")
-    cutoff = now - CANCELLED_KEPT
+    cutoff = cancelled_cutoff(now)
     blocks = SessionBlock.objects.filter(in_window(now)).filter(
         Q(session__registrations__learner_id=learner)
         & (
@@ -83,6 +84,7 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     return Feed(
         name=lambda rows: _("My training"),
         salt=f"{token.pk}",
+        day=feed_day(now),
         blocks=blocks,
         event=event,
         columns={

@@ -2,12 +2,14 @@
 bookings (the learner's feed is attendance/calendar_feed.py, built from the same parts).
 
 What a feed holds (documented in the README, "Calendar feeds"):
-- the window: blocks that end at most 90 days ago, and every later one;
+- the window: blocks that ended at most 90 days before today (UTC), and every later one; it
+  moves at midnight, so what a feed holds depends on the day and the rows only;
 - one VEVENT per block, with the invites' UID for the feed's owner (`a<assignment id>` for an
   instructor, `room<id>`, `site<id>`), SEQUENCE = the session's schedule_version, DTSTAMP and
   LAST-MODIFIED = when the block, its session or (learner feeds) the registration last changed;
 - cancelled blocks and sessions stay as STATUS:CANCELLED for 30 days after they were cancelled
-  (their `updated_at`: a cancelled block or session is never edited again), then drop out; a
+  (their `updated_at`: a cancelled block or session is never edited again), to the end of that
+  UTC day, then drop out; a
   draft session is TENTATIVE;
 - no learner ever appears in a feed; a VILT join link only where the owner has a confirmed
   place (an assigned instructor, a confirmed learner); room and site feeds never carry one.
@@ -99,6 +101,7 @@ class Feed:
 
     name: Callable[[list[dict[str, Any]]], str]
     salt: str
+    day: dt.datetime  # feed_day(now): what the feed holds depends on the day, not the hour
     blocks: QuerySet[SessionBlock]
     event: Callable[[dict[str, Any]], FeedEvent]
     columns: Mapping[str, Any] = field(default_factory=dict)
@@ -135,7 +138,10 @@ class Feed:
         moments = [value for value in facts.values() if isinstance(value, dt.datetime)]
         return Validators(
             etag='"' + hashlib.sha256(seed.encode()).hexdigest()[:40] + '"',
-            last_modified=max(moments) if moments else None,
+            # The window moves at midnight (UTC): a block may drop out then with no row
+            # changing, so Last-Modified is never before today's midnight. The ETag needs no
+            # such help: a block dropping out changes the count.
+            last_modified=max([*moments, self.day]),
         )
 
     def text(self) -> str:
@@ -143,12 +149,24 @@ class Feed:
         return calendar_text([self.event(row) for row in rows], name=self.name(rows))
 
 
+def feed_day(now: dt.datetime) -> dt.datetime:
+    """The start (UTC) of the day `now` falls in: the window moves a day at a time, so a feed
+    is a function of the day and the rows, and a 304 is right whatever the hour."""
+    return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def cancelled_cutoff(now: dt.datetime) -> dt.datetime:
+    """Things cancelled before this instant have dropped out: kept 30 days, to the end of the
+    (UTC) day the 30th falls on."""
+    return feed_day(now) - CANCELLED_KEPT
+
+
 def in_window(now: dt.datetime) -> Q:
-    """Blocks a feed shows at `now` (on SessionBlock): ended at most 90 days ago, and, if the
-    block or its session is cancelled, cancelled at most 30 days ago."""
-    cutoff = now - CANCELLED_KEPT
+    """Blocks a feed shows at `now` (on SessionBlock): ended at most 90 days before today
+    (UTC), and, if the block or its session is cancelled, cancelled at most 30 days before."""
+    cutoff = cancelled_cutoff(now)
     return (
-        Q(ends_at__gte=now - WINDOW_BACK)
+        Q(ends_at__gte=feed_day(now) - WINDOW_BACK)
         & (Q(status=BlockStatus.ACTIVE) | Q(updated_at__gte=cutoff))
         & (~Q(session__status=SessionStatus.CANCELLED) | Q(session__updated_at__gte=cutoff))
     )
@@ -236,6 +254,7 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     return Feed(
         name=lambda rows: _("My teaching"),
         salt=f"{token.pk}",
+        day=feed_day(now),
         blocks=blocks,
         event=event,
         columns={
@@ -252,6 +271,7 @@ def _resource_feed(
     *,
     owner: str,
     name: Callable[[list[dict[str, Any]]], str],
+    now: dt.datetime,
 ) -> Feed:
     link = session_link()
 
@@ -268,6 +288,7 @@ def _resource_feed(
     return Feed(
         name=name,
         salt=f"{token.pk}",
+        day=feed_day(now),
         blocks=blocks,
         event=event,
     )
@@ -291,6 +312,7 @@ def room_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
         SessionBlock.objects.filter(in_window(now), room_id=token.room_id),
         owner=f"room{token.room_id}",
         name=name,
+        now=now,
     )
 
 
@@ -307,6 +329,7 @@ def site_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
         SessionBlock.objects.filter(in_window(now), room__site_id=token.site_id),
         owner=f"site{token.site_id}",
         name=name,
+        now=now,
     )
 
 

@@ -100,9 +100,9 @@ def test_a_cancelled_registration_stays_30_days_then_goes(published, learner, cl
     assert str(event["UID"]) == uid
     assert str(event["STATUS"]) == "CANCELLED"
 
-    clock.move_to(TODAY + dt.timedelta(days=29))
+    clock.move_to(TODAY.replace(hour=23) + dt.timedelta(days=30))
     assert uid in events(url)
-    clock.move_to(TODAY + dt.timedelta(days=30, minutes=1))
+    clock.move_to(TODAY.replace(hour=0) + dt.timedelta(days=31))
     assert events(url) == {}
 
 

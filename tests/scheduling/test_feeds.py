@@ -214,9 +214,10 @@ def test_cancelled_blocks_stay_30_days_then_drop_out(schedule, instructor, clock
     assert str(found[block_uid(second.pk, f"a{assignment.pk}")]["STATUS"]) == "CANCELLED"
     assert str(found[block_uid(first.pk, f"a{assignment.pk}")]["STATUS"]) == "CONFIRMED"
 
-    clock.move_to(TODAY + dt.timedelta(days=29, hours=23))
+    # Kept 30 days, to the end of that (UTC) day; gone at the next midnight.
+    clock.move_to(TODAY.replace(hour=23, minute=59) + dt.timedelta(days=30))
     assert block_uid(second.pk, f"a{assignment.pk}") in events(fetch(raw))
-    clock.move_to(TODAY + dt.timedelta(days=30, hours=1))
+    clock.move_to(TODAY.replace(hour=0) + dt.timedelta(days=31))
     assert list(events(fetch(raw))) == [block_uid(first.pk, f"a{assignment.pk}")]
 
 
@@ -237,10 +238,15 @@ def test_a_cancelled_session_stays_30_days_and_drafts_are_tentative(
 def test_the_window_reaches_90_days_back(schedule, instructor, clock):
     schedule(status="scheduled")  # ends 2030-03-04 11:00 UTC
     raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
-    clock.move_to(dt.datetime(2030, 6, 1, tzinfo=dt.UTC))
-    assert len(events(fetch(raw))) == 1
-    clock.move_to(dt.datetime(2030, 6, 3, tzinfo=dt.UTC))
-    assert events(fetch(raw)) == {}
+    clock.move_to(dt.datetime(2030, 6, 2, 23, 59, tzinfo=dt.UTC))  # 90 days after 4 March
+    kept = fetch(raw)
+    assert len(events(kept)) == 1
+    clock.move_to(dt.datetime(2030, 6, 3, 0, 1, tzinfo=dt.UTC))
+    # The feed changed with no row changing: both validators say so.
+    assert fetch(raw, HTTP_IF_NONE_MATCH=kept["ETag"]).status_code == 200
+    gone = fetch(raw, HTTP_IF_MODIFIED_SINCE=kept["Last-Modified"])
+    assert gone.status_code == 200
+    assert events(gone) == {}
 
 
 def test_every_fetch_is_logged_with_address_and_client(schedule, instructor):
