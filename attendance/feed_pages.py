@@ -29,7 +29,7 @@ from scheduling.services.feed_tokens import (
 from tms.exceptions import DomainError
 from tms.links import absolute_link
 from tms.roles import Role, roles_of
-from tms.views import policy_required, viewer_zone
+from tms.views import can, policy_required, viewer_zone
 from venues.models import Room, Site
 
 
@@ -92,6 +92,7 @@ def _page(
         "resource_form": (form or ResourceFeedForm()) if coordinator else None,
         "tokens": list(feed_tokens_visible_to(user)),
         "zone": viewer_zone(request).key,
+        "can_manage": can(user, "calendar_feed", "manage"),
     }
     return render(request, "attendance/calendar_feeds.html", context, status=status)
 

@@ -168,9 +168,10 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "delete":      {LE: OWN},
     },
     # Calendar subscription feeds: one's own learner and instructor feeds; coordinators any,
-    # room and site feeds included (scheduling/services/feed_tokens.py may_manage_feed) ------
+    # room and site feeds included (scheduling/services/feed_tokens.py may_manage_feed);
+    # auditors see which exist (never their URLs). Reached through pages only --------------
     "calendar_feed": {
-        "list":        {CO: ALL, IN: OWN, LE: OWN},
+        "list":        {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
         "manage":      {CO: ALL, IN: OWN, LE: OWN},
     },
     # Notifications ----------------------------------------------------------------------------

@@ -142,12 +142,13 @@ def feed_fetch_record(
 
 
 def feed_tokens_visible_to(user: Any) -> QuerySet[FeedToken]:
-    """Active tokens `user` may see and revoke: all of them for coordinators, else the user's
-    own learner feed and own instructor feed. Each with `last_fetched_at`."""
+    """Active tokens `user` may see: all of them for coordinators (who may revoke any) and
+    auditors (who may revoke none), else the user's own learner and instructor feeds. Each
+    with `last_fetched_at`. Only hints: a token's URL is never shown again."""
     tokens = FeedToken.objects.filter(revoked_at__isnull=True).select_related(
         "instructor__user", "learner", "room__site", "site"
     )
-    if Role.COORDINATOR not in roles_of(user):
+    if not {Role.COORDINATOR, Role.AUDITOR} & roles_of(user):
         tokens = tokens.filter(Q(learner_id=user.pk) | Q(instructor__user_id=user.pk))
     return tokens.annotate(last_fetched_at=Max("fetches__fetched_at")).order_by("kind", "-pk")
 

@@ -113,10 +113,22 @@ def test_the_forms_need_the_csrf_token(learner):
     assert not FeedToken.objects.exists()
 
 
-@pytest.mark.parametrize("persona", ["auditor", "outsider"])
-def test_roles_without_feeds_are_refused(persona, request):
-    user = request.getfixturevalue(persona)
-    assert signed_in(user).get(PAGE).status_code == 403
+def test_people_without_a_role_are_refused(outsider):
+    assert signed_in(outsider).get(PAGE).status_code == 403
+    response = signed_in(outsider).post(reverse("feeds:issue"), {"kind": "learner", "owner": 1})
+    assert response.status_code == 403
+
+
+def test_an_auditor_sees_which_subscriptions_exist_and_changes_none(auditor, learner):
+    signed_in(learner).post(reverse("feeds:issue"), {"kind": FeedKind.LEARNER, "owner": learner.pk})
+    token = FeedToken.objects.get()
+    client = signed_in(auditor)
+    page = client.get(PAGE).content.decode()
+    assert token.hint in page
+    assert "/revoke/" not in page
+    assert client.post(reverse("feeds:revoke", args=[token.pk])).status_code == 403
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 def test_the_page_costs_a_constant_number_of_queries(
