@@ -340,3 +340,46 @@ def test_room_and_site_feeds_never_carry_a_join_link(schedule, coordinator, room
     for kind, owner in ((FeedKind.ROOM, room.pk), (FeedKind.SITE, room.site.pk)):
         text = fetch(issue(coordinator, kind, owner)).content.decode().replace("\r\n ", "")
         assert "secret-room" not in text
+
+
+def test_a_renamed_course_or_room_changes_the_etag(schedule, instructor, room, clock):
+    session = schedule(status="scheduled")
+    raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
+    etag = fetch(raw)["ETag"]
+    clock.shift(dt.timedelta(minutes=5))
+    course = session.course
+    course.title = "Fire safety, renamed"
+    course.save()
+    renamed = fetch(raw, HTTP_IF_NONE_MATCH=etag)
+    assert renamed.status_code == 200
+    assert "Fire safety\\, renamed" in renamed.content.decode()
+    clock.shift(dt.timedelta(minutes=5))
+    room.name = "Salle Lovelace"
+    room.save()
+    moved = fetch(raw, HTTP_IF_NONE_MATCH=renamed["ETag"])
+    assert moved.status_code == 200
+    assert "Salle Lovelace" in moved.content.decode()
+
+
+def test_head_and_post(schedule, instructor):
+    schedule(status="scheduled")
+    raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
+    head = Client().head(f"/feeds/{raw}.ics")
+    assert head.status_code == 200
+    assert head["ETag"]
+    assert Client().post(f"/feeds/{raw}.ics").status_code == 405
+
+
+def test_the_admin_shows_tokens_and_fetches_read_only(schedule, instructor):
+    raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
+    fetch(raw, HTTP_USER_AGENT="Outlook")
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    fetches = client.get("/admin/scheduling/feedfetch/")
+    assert fetches.status_code == 200
+    assert "Outlook" in fetches.content.decode()
+    tokens = client.get("/admin/scheduling/feedtoken/")
+    assert tokens.status_code == 200
+    assert raw not in tokens.content.decode()
+    assert client.get("/admin/scheduling/feedtoken/add/").status_code == 403
