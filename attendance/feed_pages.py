@@ -7,7 +7,7 @@ stored). Regenerating is issuing again: the previous token is revoked in the sam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -47,7 +47,8 @@ class ResourceFeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         sites = list(Site.objects.order_by("name"))
         rooms = list(Room.objects.select_related("site").order_by("site__name", "name"))
-        self.fields["resource"].choices = [
+        field = cast(forms.ChoiceField, self.fields["resource"])
+        field.choices = [
             (_("Sites"), [(f"site:{s.pk}", s.name) for s in sites]),
             (_("Rooms"), [(f"room:{r.pk}", f"{r.name}, {r.site.name}") for r in rooms]),
         ]
@@ -68,15 +69,16 @@ def _page(
 ) -> HttpResponse:
     user = request.user
     roles = roles_of(user)
+    user_id = int(user.pk or 0)  # signed in: policy_required
     own: list[dict[str, Any]] = []
     if Role.LEARNER in roles:
         own.append(
             {
-                **feed_subscription(kind=FeedKind.LEARNER, owner_id=user.pk),
+                **feed_subscription(kind=FeedKind.LEARNER, owner_id=user_id),
                 "label": _("My training"),
             }
         )
-    instructor = Instructor.objects.filter(user_id=user.pk).first()
+    instructor = Instructor.objects.filter(user_id=user_id).first()
     if instructor is not None and Role.INSTRUCTOR in roles:
         own.append(
             {
