@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -92,5 +92,13 @@ def learner_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
             "registration_status": F("session__registrations__status"),
             "registration_updated_at": F("session__registrations__updated_at"),
         },
-        aggregates={"registrations": Max("session__registrations__updated_at")},
+        aggregates={
+            "registrations": Max("session__registrations__updated_at"),
+            # The state decides status and join link: counted, should two changes share a
+            # timestamp (services take `now` from their caller).
+            **{
+                f"in_{state}": Count("id", filter=Q(session__registrations__status=state))
+                for state in RegistrationStatus.values
+            },
+        },
     )

@@ -137,3 +137,21 @@ def test_a_learner_sees_nothing_of_sessions_they_are_not_in(published, learners)
     me, other = learners(2)
     register(published(capacity=5), other)
     assert events(feed_of(me)) == {}
+
+
+def test_a_promotion_changes_the_etag_even_within_the_same_instant(
+    published, learners, host_account
+):
+    seated, waiting = learners(2)
+    session = published(capacity=1, mode=DeliveryMode.VILT, host_account=host_account)
+    first = register(session, seated)
+    register(session, waiting)
+    url = feed_of(waiting)
+    before = Client().get(url)
+    # Cancelled at the very instant the registrations were written: no timestamp moves.
+    registration_cancel(registration_id=first, cancelled_by=seated, now=NOW)
+    after = Client().get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    (event,) = icalendar.Calendar.from_ical(after.content.decode()).walk("VEVENT")
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert session.join_url in after.content.decode().replace("\r\n ", "")
