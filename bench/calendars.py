@@ -22,10 +22,13 @@ p95 over 200 requests each after a warm-up:
   fetch log the real feed pays for, so the ratio is on the safe side;
 - `feed_ratio` = feed_p95 / naive_feed_p95 (target <= 0.5).
 
-Hooks for the calendar pages: `PAGES` maps a key to the URL of a page and `MEASURES` a result
-key to a measuring function; `measure_page(client, url)` gives p50/p95 and the query count.
-`month_p95_ms`, `resource_week_p95_ms` and `queries_month` are printed as null until their
-pages exist (add their URLs to PAGES).
+Hooks for the calendar pages: `PAGES` maps a key to a page's URL and `MEASURES` a result key
+to a function (world, requests) -> Timing; `measure_page(signed_in(user), url, n)` times a page
+and counts its queries. `month_p95_ms`, `resource_week_p95_ms` and `queries_month` are read
+from MEASURES["month"] and MEASURES["resource_week"] and printed as null until those exist:
+
+    PAGES["month"] = reverse("scheduling:calendar-month") + "?month=..."
+    MEASURES["month"] = lambda world, n: measure_page(signed_in(world.user), PAGES["month"], n)
 
 Last line: one JSON object with `month_p95_ms`, `resource_week_p95_ms`, `feed_p95_ms`,
 `naive_feed_p95_ms`, `feed_ratio`, `feed_304_p95_ms`, `queries_month` and extras. Exits 1 if a
