@@ -173,11 +173,18 @@ def in_window(now: dt.datetime) -> Q:
 
 
 def session_link() -> Callable[[int], str]:
-    """The session page's absolute URL for a session id, reversing the route once per feed."""
-    head, _sep, tail = absolute_link("scheduling:session-detail", _SENTINEL).partition(
-        str(_SENTINEL)
-    )
-    return lambda pk: f"{head}{pk}{tail}"
+    """The session page's absolute URL for a session id, reversing the route once per feed,
+    on first use (a 304 never needs it)."""
+    parts: list[str] = []
+
+    def link(pk: int) -> str:
+        if not parts:
+            url = absolute_link("scheduling:session-detail", _SENTINEL)
+            head, _sep, tail = url.partition(str(_SENTINEL))
+            parts[:] = [head, tail]
+        return f"{parts[0]}{pk}{parts[1]}"
+
+    return link
 
 
 def schedule_status(row: dict[str, Any]) -> str:
