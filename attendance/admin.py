@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from attendance.models import CourseWaitlistEntry, Registration, WaitlistMove
+from attendance.models import (
+    CourseWaitlistEntry,
+    Registration,
+    RosterMessage,
+    WaitlistMove,
+    WaitlistPromotion,
+)
 from tms.admin import ViewOnlyMixin
 
 
@@ -47,3 +53,25 @@ class CourseWaitlistEntryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "course"]
     search_fields = ["learner__email", "course__code"]
     list_select_related = ["learner", "course"]
+
+
+@admin.register(WaitlistPromotion)
+class WaitlistPromotionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "registration",
+        "from_position",
+        "status",
+        "promoted_by",
+        "reason",
+        "created_at",
+    ]
+    search_fields = ["reason", "registration__learner__email"]
+    list_select_related = ["registration__learner", "promoted_by"]
+
+
+@admin.register(RosterMessage)
+class RosterMessageAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ["session", "subject", "audience", "sent_by", "created_at"]
+    search_fields = ["subject", "body", "session__course__code"]
+    list_select_related = ["session__course", "sent_by"]
+    filter_horizontal = ["recipients"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from attendance.models import Registration, RegistrationStatus
+from attendance.models import Registration, RegistrationStatus, RosterMessage
 from attendance.services.seats import waitlist_position
 from attendance.tokens import course_waitlist_token, offer_token
 from notifications.ical import InviteEvent, block_uid, invite
@@ -235,6 +235,25 @@ def build_low_enrolment(message: OutboxMessage) -> Rendered:
     return Rendered(subject=subject, context={**facts, **message.context}, time_zone=zone)
 
 
+def build_roster_message(message: OutboxMessage) -> Rendered:
+    """A coordinator's message to a session's learners: their words, then the session's dates
+    in the recipient's zone (the join link only for a confirmed seat)."""
+    kept = RosterMessage.objects.select_related("session__course", "sent_by").get(
+        pk=message.context["roster_message_id"]
+    )
+    session = kept.session
+    recipient = message.recipient
+    zone = reader_zone(recipient, session.time_zone)
+    confirmed = Registration.objects.filter(
+        session=session, learner=recipient, status=RegistrationStatus.CONFIRMED
+    ).exists()
+    facts = session_facts(session, zone=zone, show_join_link=confirmed)
+    sender = kept.sent_by.get_full_name() or kept.sent_by.get_username()
+    context = {**facts, "body": kept.body, "sender": sender, "recipient": recipient}
+    subject = f"{session.course.code}: {kept.subject}"
+    return Rendered(subject=subject, context=context, time_zone=zone)
+
+
 REGISTRATION_TEMPLATES = (
     "registration_confirmed",
     "registration_promoted",
@@ -252,3 +271,4 @@ def register_builders() -> None:
     register("course_waitlist_joined", build_course_waitlist_message)
     register("reminder", build_reminder)
     register("low_enrolment", build_low_enrolment)
+    register("roster_message", build_roster_message)

@@ -194,3 +194,65 @@ class Completion(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.registration_id}: {self.status}"
+
+
+class WaitlistPromotion(TimeStampedModel):
+    """A coordinator gave a free seat to a learner they chose from the waitlist (not always
+    the head of the line); the reason is kept, as for moves. The seat itself was taken through
+    the seat door; this row records who chose, why, and what the learner got."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="chosen_promotions"
+    )
+    promoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    from_position = models.PositiveIntegerField()
+    # What the door gave: confirmed, or offered until `offer_expires_at` (the session's policy).
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="waitlist_promotion_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["confirmed", "offered"]),
+                name="waitlist_promotion_gives_a_seat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: chosen from position {self.from_position}"
+
+
+class RosterAudience(models.TextChoices):
+    """Who a roster message goes to."""
+
+    CONFIRMED = "confirmed", _("Learners with a confirmed seat")
+    EVERYONE = "everyone", _("Everyone registered: confirmed, offered and waitlisted")
+
+
+class RosterMessage(TimeStampedModel):
+    """A coordinator's message to the learners of a session ("message everyone registered"):
+    kept with who sent it, when and to whom; each recipient's email is an outbox row."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="roster_messages")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    audience = models.CharField(max_length=16, choices=RosterAudience.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(subject=""), name="roster_message_has_subject"),
+            models.CheckConstraint(condition=~Q(body=""), name="roster_message_has_body"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.subject}"

@@ -3,12 +3,12 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 
 from django.urls import path
 
-from attendance import views
+from attendance import catalog, roster_views, views
 
 app_name = "attendance"
 
 urlpatterns = [
-    path("catalog/", views.catalog, name="catalog"),
+    path("catalog/", catalog.catalog, name="catalog"),
     path("my-training/", views.my_training, name="my-training"),
     path("sessions/<id:pk>/register/", views.register, name="registration-create"),
     path("sessions/<id:pk>/enrol/", views.enrol, name="registration-enrol"),
@@ -44,4 +44,9 @@ urlpatterns = [
         views.course_waitlist_link,
         name="course-waitlist-link",
     ),
+]
+# The roster's coordinator actions (attendance.roster_views).
+urlpatterns += [
+    path("registrations/<id:pk>/promote/", roster_views.promote_chosen, name="waitlist-promote"),
+    path("sessions/<id:pk>/roster/message/", roster_views.message_everyone, name="roster-message"),
 ]

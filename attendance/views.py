@@ -17,20 +17,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attendance.catalog import Action, register_action
 from attendance.forms import (
     BulkEnrolForm,
     CancelForm,
-    CatalogFilterForm,
     EnrolForm,
     WaitlistMoveForm,
 )
@@ -42,6 +40,8 @@ from attendance.models import (
     RegistrationSource,
     RegistrationStatus,
 )
+from attendance.prerequisites import missing_prerequisites
+from attendance.roster_views import roster_page
 from attendance.selectors import (
     Seats,
     can_see_roster,
@@ -56,7 +56,6 @@ from attendance.selectors import (
     with_waitlist_positions,
 )
 from attendance.services.registration import (
-    RegistrationWindow,
     course_waitlist_join,
     course_waitlist_leave,
     offer_accept,
@@ -70,13 +69,12 @@ from attendance.services.registration import (
 from attendance.services.seats import waitlist_position
 from attendance.tokens import read_course_waitlist_token, read_offer_token
 from scheduling.models import Course, DeliveryMode, Session, SessionStatus
-from scheduling.selectors import course_list_for, session_get_for, session_list_for
-from scheduling.views import SessionRow, session_rows
+from scheduling.selectors import course_list_for, session_get_for
+from scheduling.views import SessionRow
 from tms.exceptions import DomainError
 from tms.roles import Role, roles_of
-from tms.views import can, policy_required, scope_for, viewer_zone
+from tms.views import can, policy_required, scope_for
 
-CATALOG_PAGE_SIZE = 20
 # Offer links are signed; the offer's own deadline is what really limits them. This only
 # stops a very old email from being replayed against a later offer on the same registration.
 OFFER_LINK_MAX_AGE = dt.timedelta(days=30)
@@ -172,37 +170,6 @@ def with_seats(rows: list[SessionRow], user: Any = None) -> list[SeatedRow]:
     ]
 
 
-# --- Catalog ----------------------------------------------------------------------------------
-
-
-@require_GET
-@policy_required("session", "list")
-def catalog(request: HttpRequest) -> HttpResponse:
-    """Published sessions still to start, with seats left or the waitlist length."""
-    zone = viewer_zone(request)
-    form = CatalogFilterForm(request.GET, courses=course_list_for(request.user))
-    sessions = session_list_for(request.user).filter(
-        status=SessionStatus.SCHEDULED, course__active=True, starts_at__gt=timezone.now()
-    )
-    sessions = form.apply(sessions, zone) if form.is_valid() else sessions.none()
-    page = Paginator(sessions.order_by("starts_at", "pk"), CATALOG_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    context = {
-        "form": form,
-        "page": page,
-        "rows": with_seats(session_rows(page.object_list), request.user),
-        "viewer_zone": zone,
-        "query": request.GET,
-    }
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "attendance/partials/catalog_results.html", context)
-    else:
-        response = render(request, "attendance/catalog.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
 # --- The session page's registration parts ------------------------------------------------------
 
 
@@ -233,24 +200,36 @@ def session_registration_context(request: HttpRequest, session: Session) -> dict
             if upcoming
             else None
         )
+        missing = (
+            missing_prerequisites(user.pk, [session.course_id]).get(session.course_id, [])
+            if upcoming and mine is None
+            else []
+        )
+        action = register_action(
+            session,
+            seats=seats,
+            mine=mine,
+            missing=missing,
+            may_register=can(user, "registration", "create"),
+            now=now,
+        )
         context.update(
             {
                 "mine": mine,
+                "missing_prerequisites": missing,
                 "my_position": waitlist_position(
                     session_id=session.pk, status=mine.status, rank=mine.waitlist_rank
                 )
                 if mine
                 else None,
                 "registration_window": window,
-                "can_register": upcoming
-                and window == RegistrationWindow.OPEN
-                and mine is None
-                and can(user, "registration", "create"),
+                "can_register": action in (Action.REGISTER, Action.WAITLIST),
                 "my_course_entry": course_entry,
                 "can_join_any_date": upcoming
                 and seats.full
                 and course_entry is None
                 and mine is None
+                and not missing
                 and can(user, "course_waitlist", "create"),
             }
         )
@@ -263,6 +242,7 @@ def roster_context(user: Any, session: Session, *, upcoming: bool) -> dict[str, 
     manages = _scope_is_all(user, "registration", "cancel")
     return {
         "shows_roster": True,
+        "can_promote": upcoming and can(user, "waitlist", "promote"),
         "roster": list(roster_for(session)),
         "waitlist": list(waitlist_for(session)),
         "can_cancel_any": manages,
@@ -557,17 +537,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     session = _visible_session(request, pk)
     if not can_see_roster(request.user, session):
         raise PermissionDenied
-    upcoming = (
-        session.status == SessionStatus.SCHEDULED
-        and session.starts_at is not None
-        and session.starts_at > timezone.now()
-    )
-    context = {
-        "session": session,
-        "seats": seats_for(session),
-        **roster_context(request.user, session, upcoming=upcoming),
-    }
-    return render(request, "attendance/roster.html", context)
+    return roster_page(request, session)
 
 
 @require_POST

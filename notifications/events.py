@@ -52,3 +52,25 @@ def course_waitlist_joined(entry_id: int) -> str:
 def resend(original_key: str, copy_number: int) -> str:
     """The n-th copy a coordinator asked for: a new event, so it is not a duplicate."""
     return f"{original_key}#resend{copy_number}"
+
+
+def instructor_invite(assignment_id: int, version: int) -> str:
+    """The calendar invite (REQUEST) of one assignment at the session's schedule `version`: a
+    reschedule is a new event, a repeat of the same version is the same one."""
+    return f"{instructor_invites(assignment_id)}v{version}"
+
+
+def instructor_invites(assignment_id: int) -> str:
+    """The prefix shared by every version of one assignment's invite."""
+    return f"instructor_invite:{assignment_id}:"
+
+
+def instructor_cancel(assignment_id: int) -> str:
+    """The cancellation (CANCEL) of one assignment's events: removal or session cancelled.
+    An assignment is cancelled once (a new assignment has a new id and new UIDs)."""
+    return f"instructor_cancel:{assignment_id}"
+
+
+def roster_message(message_id: int, user_id: int) -> str:
+    """A coordinator's message to the learners of a session, one row per learner."""
+    return f"roster_message:{message_id}:{user_id}"

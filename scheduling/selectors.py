@@ -10,35 +10,31 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Account
 from django.db import connection
 from django.db.models import (
-    DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.expressions import CombinedExpression
 
-from instructors.models import Instructor, Qualification, Unavailability
+from instructors.models import Instructor, Qualification
 from scheduling.models import (
     BlockStatus,
     Course,
     InstructorAssignment,
-    InstructorBooking,
-    RoomBooking,
     Session,
     SessionBlock,
     SessionStatus,
-    TsTzRange,
 )
-from scheduling.services.planning import block_range, last_local_day
+from scheduling.services.availability import (
+    EXCLUDING_WARNINGS,
+    instructors_for_session,
+    room_candidates,
+    rooms_for_session,
+)
 from tms.roles import Role, roles_of
-from venues.models import Room, RoomClosure
+from venues.models import Room
 
 # Whoever asks: a signed-in account (Django's user model, as on `request.user`) or a visitor.
 User = Account | AnonymousUser
@@ -167,20 +163,6 @@ def effective_capacity(session: Session) -> EffectiveCapacity:
 # --- Availability ------------------------------------------------------------------------------
 
 
-class Minutes(Func):
-    template = "make_interval(mins => %(expressions)s)"
-    output_field = DurationField()
-
-
-def _shifted(
-    moment: dt.datetime, minutes_field: str, sign: int
-) -> ExpressionWrapper[CombinedExpression]:
-    expression = Value(moment, output_field=DateTimeField())
-    delta = Minutes(OuterRef(minutes_field))
-    combined = expression - delta if sign < 0 else expression + delta
-    return ExpressionWrapper(combined, output_field=DateTimeField())
-
-
 def rooms_available(
     *,
     blocks: Sequence[tuple[dt.datetime, dt.datetime]],
@@ -190,27 +172,24 @@ def rooms_available(
     exclude_session_id: int | None = None,
 ) -> QuerySet[Room]:
     """Bookable rooms with capacity ≥ N and all `features`, free (buffers included) for every
-    block and not closed then."""
-    rooms = Room.objects.select_related("site").filter(bookable=True, capacity__gte=min_capacity)
-    if features:
-        rooms = rooms.filter(features__contains=list(features))
-    if site_id is not None:
-        rooms = rooms.filter(site_id=site_id)
-    for start, end in blocks:
-        held = TsTzRange(
-            _shifted(start, "setup_buffer_minutes", -1),
-            _shifted(end, "teardown_buffer_minutes", +1),
-        )
-        taken = RoomBooking.objects.filter(room_id=OuterRef("pk"), during__overlap=held)
-        if exclude_session_id is not None:
-            taken = taken.exclude(session_id=exclude_session_id)
-        closed = RoomClosure.objects.filter(
-            room_id=OuterRef("pk"),
-            starts_at__lt=_shifted(end, "teardown_buffer_minutes", +1),
-            ends_at__gt=_shifted(start, "setup_buffer_minutes", -1),
-        )
-        rooms = rooms.filter(~Exists(taken), ~Exists(closed))
-    return rooms.order_by("site__name", "capacity", "name")
+    block and not closed then: the planner's room rules (`services.availability`)."""
+    candidates = rooms_for_session(
+        blocks=blocks,
+        time_zone="UTC",  # only the wording of the reasons, which are not shown here
+        capacity=min_capacity,
+        features=features,
+        # Narrowed in SQL first (fewer rows to check); the planner asks again.
+        rooms=room_candidates(site_id).filter(
+            capacity__gte=min_capacity, features__contains=list(features)
+        ),
+        session_id=exclude_session_id,
+    )
+    free = [c.pk for c in candidates if c.available]
+    return (
+        Room.objects.select_related("site")
+        .filter(pk__in=free)
+        .order_by("site__name", "capacity", "name")
+    )
 
 
 def instructors_available(
@@ -221,24 +200,27 @@ def instructors_available(
     exclude_session_id: int | None = None,
 ) -> QuerySet[Instructor]:
     """Active instructors qualified for `course` on every block's date, with no booking and no
-    unavailability overlapping any block.
+    unavailability overlapping any block: the planner's refusals (`services.availability`);
+    its warnings (weekly load, working hours) do not leave anyone out of this list.
 
     The dates are those of a session held in `time_zone`, as the planner reads them: near
     midnight the UTC date is another day.
     """
-    qualified = Qualification.objects.filter(instructor=OuterRef("pk"), course=course)
-    if blocks:
-        last_day = last_local_day((end for _start, end in blocks), time_zone)
-        qualified = qualified.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=last_day))
-    people = Instructor.objects.select_related("user").filter(active=True).filter(Exists(qualified))
-    for start, end in blocks:
-        busy = InstructorBooking.objects.filter(
-            instructor=OuterRef("pk"), during__overlap=block_range(start, end)
-        )
-        if exclude_session_id is not None:
-            busy = busy.exclude(session_id=exclude_session_id)
-        away = Unavailability.objects.filter(
-            instructor=OuterRef("pk"), starts_at__lt=end, ends_at__gt=start
-        )
-        people = people.filter(~Exists(busy), ~Exists(away))
-    return people.order_by(F("user__last_name").asc(nulls_last=True), "user__username")
+    candidates = instructors_for_session(
+        course=course, blocks=blocks, time_zone=time_zone, session_id=exclude_session_id
+    )
+    free = [
+        c.pk
+        for c in candidates
+        if not [r for r in c.reasons if r.code not in EXCLUDING_WARNINGS]
+        and (blocks or c.pk in qualified_for(course))
+    ]
+    return (
+        Instructor.objects.select_related("user")
+        .filter(pk__in=free)
+        .order_by(F("user__last_name").asc(nulls_last=True), "user__username")
+    )
+
+
+def qualified_for(course: Course) -> set[int]:
+    return set(Qualification.objects.filter(course=course).values_list("instructor_id", flat=True))

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from scheduling.forms import (
     bookable_rooms,
     default_time_zone,
 )
+from scheduling.forms.prefill import new_session_initial
 from scheduling.models import (
     EDITABLE_STATUSES,
     AssignmentRole,
@@ -62,6 +64,7 @@ from tms.views import can, policy_required, viewer_zone
 from venues.models import RoomFeature
 
 PAGE_SIZE = 25
+PICKERS = "scheduling/partials/instructor_pickers.html"
 
 
 # --- Presentation helpers ---------------------------------------------------------------------
@@ -201,7 +204,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_cancel_block": editable and can(user, "session_block", "cancel"),
         "can_restore_block": editable and can(user, "session_block", "restore"),
         "can_unassign": editable and can(user, "assignment", "delete"),
-        "assign_form": AssignInstructorForm(session=session, auto_id="id_assign_%s")
+        "assign_form": AssignInstructorForm(session=session, auto_id="id_assign_%s").annotate(
+            now=timezone.now()
+        )
         if editable and can(user, "assignment", "create")
         else None,
     }
@@ -215,9 +220,15 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, data: QueryDict | None = None) -> SessionPlan:
-    # A session without a room (a video call) defaults to the coordinator's own zone.
+    # A session without a room (a video call) defaults to the coordinator's own zone. A GET
+    # may carry initial values from a link (the availability search, a copy).
+    initial, rows = new_session_initial(request.GET) if data is None else ({}, [])
     return SessionPlan(
-        data, courses=course_list_for(request.user), fallback_zone=preferred_zone(request.user)
+        data,
+        courses=course_list_for(request.user),
+        fallback_zone=preferred_zone(request.user),
+        initial=initial,
+        block_rows=rows,
     )
 
 
@@ -254,6 +265,7 @@ def _render_plan(
     checked: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    plan.annotate_pickers()
     context = {
         "plan": plan,
         "form": plan.form,
@@ -276,7 +288,12 @@ def session_check(request: HttpRequest) -> HttpResponse:
     report = services.evaluate(plan.to_proposal(), now=timezone.now()) if plan.is_valid() else None
     if request.htmx:
         context = {"plan": plan, "report": report, "checked": True}
-        return render(request, "scheduling/partials/check_report.html", context)
+        response = render(request, "scheduling/partials/check_report.html", context)
+        # The instructor pickers again, ordered for these blocks (swapped in out of band).
+        plan.annotate_pickers()
+        pickers = {"form": plan.form, "oob": True}
+        response.write(render_to_string(PICKERS, pickers, request=request))
+        return response
     return _render_plan(request, plan, report=report, checked=True)
 
 

@@ -8,9 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
+from attendance import roster_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
+from scheduling.availability_api import SessionAvailabilityApi
 from venues import api as venues_api
 
 scheduling_patterns = [
@@ -66,6 +68,7 @@ scheduling_patterns = [
         scheduling_api.InstructorAvailabilityApi.as_view(),
         name="availability-instructors",
     ),
+    path("availability/session/", SessionAvailabilityApi.as_view(), name="availability-session"),
 ]
 
 venues_patterns = [
@@ -163,6 +166,16 @@ attendance_patterns = [
         "registrations/<id:pk>/move/",
         attendance_api.WaitlistMoveApi.as_view(),
         name="waitlist-move",
+    ),
+    path(
+        "registrations/<id:pk>/promote/",
+        roster_api.WaitlistPromoteApi.as_view(),
+        name="waitlist-promote",
+    ),
+    path(
+        "sessions/<id:pk>/roster/messages/",
+        roster_api.RosterMessageApi.as_view(),
+        name="roster-message",
     ),
     path(
         "course-waitlist/",

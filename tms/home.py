@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from attendance.bookings import learner_bookings
 from scheduling.models import AssignmentRole, BlockStatus, DeliveryMode, SessionStatus
 from scheduling.selectors import session_list_for
 from scheduling.views import session_rows
@@ -70,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
 
     if Role.LEARNER in held and Role.COORDINATOR not in held:
+        context["bookings"] = learner_bookings(request.user, now=now)
         context["catalog"] = session_rows(
             upcoming.filter(status=SessionStatus.SCHEDULED, starts_at__gte=now)[:HOME_LIST_SIZE]
         )

@@ -158,9 +158,11 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
     },
     "roster": {
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},  # instructor: sessions they teach
+        "message":     _COORDINATOR_ONLY,            # message everyone registered
     },
     "waitlist": {
         "move":        _COORDINATOR_ONLY,
+        "promote":     _COORDINATOR_ONLY,            # a chosen learner, with a reason
     },
     "course_waitlist": {
         "list":        {CO: ALL, AU: ALL, LE: OWN},

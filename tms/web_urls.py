@@ -50,6 +50,8 @@ scheduling_patterns = [
         scheduling.instructor_search,
         name="instructor-availability",
     ),
+    path("", include("scheduling.planning_urls")),
+    path("", include("scheduling.calendar.urls")),
 ]
 
 urlpatterns = [

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from attendance.models import (
     ACTIVE,
     SEAT_HOLDING,
-    CompletionStatus,
     CourseWaitlistEntry,
     CourseWaitlistStatus,
     Registration,
@@ -34,6 +33,7 @@ from attendance.models import (
     RegistrationStatus,
     WaitlistMove,
 )
+from attendance.prerequisites import missing_prerequisites
 from attendance.services import notices
 from attendance.services.notices import DoorCall
 from attendance.services.promotion import (
@@ -99,18 +99,8 @@ def _check_open(session: Any, zone: str, now: dt.datetime, *, by_coordinator: bo
 
 
 def _check_prerequisites(course: Course, learner_id: int) -> None:
-    """A prerequisite is met by a completion of one of its sessions, or by a seat held in a
-    session of it that has been completed."""
-    required = list(course.prerequisites.all())
-    done = set(
-        Registration.objects.filter(learner_id=learner_id, session__course__in=required)
-        .filter(
-            Q(completion__status=CompletionStatus.COMPLETED)
-            | Q(status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.COMPLETED)
-        )
-        .values_list("session__course_id", flat=True)
-    )
-    missing = [c for c in required if c.pk not in done]
+    """The rule is `attendance.prerequisites.missing_prerequisites` (the pages show it too)."""
+    missing = missing_prerequisites(learner_id, [course.pk]).get(course.pk, [])
     if missing:
         names = ", ".join(f"{c.code} {c.title}" for c in missing)
         raise PrerequisitesMissing(

@@ -15,8 +15,6 @@ from scheduling.forms.fields import (
     DatedBlockForm,
     DateInput,
     HostAccountChoiceField,
-    InstructorChoiceField,
-    InstructorMultipleChoiceField,
     RoomChoiceField,
     TimeInput,
     active_instructors,
@@ -25,6 +23,12 @@ from scheduling.forms.fields import (
     time_zone_choices,
     validate_date_range,
 )
+from scheduling.forms.pickers import (
+    InstructorCheckboxesField,
+    InstructorPickerField,
+    picker_reasons,
+)
+from scheduling.forms.prefill import filled_in
 from scheduling.models import (
     AssignmentRole,
     Course,
@@ -164,17 +168,18 @@ class SessionForm(forms.Form):
         assume_scheme="https",
         help_text=_("Only for host accounts whose links are entered by hand."),
     )
-    lead = InstructorChoiceField(
+    # Available instructors first, the others disabled with the reason, once the blocks are
+    # known (`SessionPlan.annotate_pickers`).
+    lead = InstructorPickerField(
         label=_("Lead instructor"),
         queryset=Instructor.objects.none(),
         required=False,
         empty_label=_("None yet"),
     )
-    co_facilitators = InstructorMultipleChoiceField(
+    co_facilitators = InstructorCheckboxesField(
         label=_("Co-facilitators"),
         queryset=Instructor.objects.none(),
         required=False,
-        help_text=_("Hold Ctrl (⌘ on a Mac) to pick several."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -187,7 +192,6 @@ class SessionForm(forms.Form):
         self.fields["host_account"].queryset = HostAccount.objects.filter(active=True)
         self.fields["lead"].queryset = active_instructors()
         self.fields["co_facilitators"].queryset = active_instructors()
-        self.fields["co_facilitators"].widget.attrs["size"] = 6
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -223,10 +227,19 @@ class SessionPlan:
     """
 
     def __init__(
-        self, data: Any = None, *, courses: QuerySet[Course], fallback_zone: str | None = None
+        self,
+        data: Any = None,
+        *,
+        courses: QuerySet[Course],
+        fallback_zone: str | None = None,
+        initial: dict[str, Any] | None = None,
+        block_rows: list[dict[str, Any]] | None = None,
     ) -> None:
-        self.form = SessionForm(data, courses=courses)
-        self.blocks = BlockFormSet(data, prefix="blocks")
+        # `initial`, `block_rows`: a form opened from a link (`prefill.new_session_initial`).
+        self.form = SessionForm(data, courses=courses, initial=initial)
+        self.blocks = BlockFormSet(data, prefix="blocks", initial=block_rows or None)
+        self._courses = courses
+        self._link = (initial or {}, block_rows or []) if data is None else None
         self.fallback_zone = fallback_zone
         self.sections = SectionErrors([], [], [])
         self.conflicts: list[dict[str, Any]] = []
@@ -337,6 +350,30 @@ class SessionPlan:
 
     def to_proposal(self) -> Proposal:
         return self.to_input().proposal()
+
+    def annotate_pickers(self) -> None:
+        """Order the instructor pickers for the blocks in the form (available first, the
+        others disabled with the reason). Call after `is_valid()`; without valid blocks and a
+        course the pickers stay in name order."""
+        plan: SessionPlan = self
+        if self._link is not None:
+            # A form opened from a link shows initial values: read them as a sent form would
+            # be, without showing its errors.
+            if not self._link[1]:
+                return
+            plan = SessionPlan(
+                filled_in(*self._link), courses=self._courses, fallback_zone=self.fallback_zone
+            )
+        if not plan.is_valid() or not plan._proposed_blocks:
+            return
+        reasons = picker_reasons(
+            course=plan.form.cleaned_data["course"],
+            blocks=[(b.starts_at, b.ends_at) for b in plan._proposed_blocks],
+            time_zone=plan.zone,
+            rooms=[b.room for b in plan._proposed_blocks],
+        )
+        self.form.fields["lead"].set_reasons(reasons)
+        self.form.fields["co_facilitators"].set_reasons(reasons)
 
     # -- errors from the services ----------------------------------------------------------
 

@@ -13,14 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from instructors.models import Instructor
 from scheduling.forms.fields import (
     DatedBlockForm,
-    InstructorChoiceField,
     RoomChoiceField,
     active_instructors,
     bookable_rooms,
     validate_date_range,
 )
+from scheduling.forms.pickers import InstructorPickerField, picker_reasons
 from scheduling.models import (
     AssignmentRole,
+    BlockStatus,
     DeliveryMode,
     Session,
     SessionBlock,
@@ -200,16 +201,40 @@ class SessionSettingsForm(forms.Form):
 
 
 class AssignInstructorForm(forms.Form):
-    instructor = InstructorChoiceField(
+    instructor = InstructorPickerField(
         label=_("Instructor"), queryset=Instructor.objects.none(), empty_label=_("Choose")
     )
     role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices)
 
     def __init__(self, *args: Any, session: Session, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.session = session
         assigned = [a.instructor_id for a in session.assignments.all()]
         self.fields["instructor"].queryset = active_instructors().exclude(pk__in=assigned)
         if any(a.role == AssignmentRole.LEAD for a in session.assignments.all()):
             self.fields["role"].initial = AssignmentRole.CO_FACILITATOR
         else:
             self.fields["role"].initial = AssignmentRole.LEAD
+
+    def annotate(self, *, now: dt.datetime) -> AssignInstructorForm:
+        """Order the picker for the session's upcoming blocks (available first, the others
+        disabled with the reason); the session's own bookings do not count."""
+        upcoming = sorted(
+            (
+                b
+                for b in self.session.blocks.all()
+                if b.status == BlockStatus.ACTIVE and b.ends_at > now
+            ),
+            key=lambda b: b.starts_at,
+        )
+        if upcoming:
+            self.fields["instructor"].set_reasons(
+                picker_reasons(
+                    course=self.session.course,
+                    blocks=[(b.starts_at, b.ends_at) for b in upcoming],
+                    time_zone=self.session.time_zone,
+                    rooms=[b.room for b in upcoming],
+                    session_id=self.session.pk,
+                )
+            )
+        return self

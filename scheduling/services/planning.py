@@ -78,11 +78,28 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class RoomRequest:
+    """What the room rules need of a proposal: the blocks with their rooms, the seats, the
+    wanted features. A room search asks with no course (`check_rooms` accepts either)."""
+
+    blocks: Sequence[ProposedBlock]
+    capacity: int
+    time_zone: str
+    wanted_features: Sequence[str] = ()
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     message: str
     field: str = "non_field_errors"
     conflict: dict[str, Any] | None = None
+    # The room or instructor the finding is about (None: the session as a whole), so that one
+    # evaluation of many candidates (`availability.py`) can tell each one why it is excluded.
+    subject_id: int | None = None
+    # Facts behind the message (dates, hours), for pages and the API to show structured.
+    detail: dict[str, Any] | None = None
 
 
 @dataclass
@@ -99,12 +116,27 @@ class Report:
         return [f.conflict for f in self.errors if f.conflict is not None]
 
     def error(
-        self, code: str, message: str, field: str = "non_field_errors", **conflict: Any
+        self,
+        code: str,
+        message: str,
+        field: str = "non_field_errors",
+        *,
+        subject_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+        **conflict: Any,
     ) -> None:
-        self.errors.append(Finding(code, message, field, conflict or None))
+        self.errors.append(Finding(code, message, field, conflict or None, subject_id, detail))
 
-    def warn(self, code: str, message: str, field: str = "non_field_errors") -> None:
-        self.warnings.append(Finding(code, message, field))
+    def warn(
+        self,
+        code: str,
+        message: str,
+        field: str = "non_field_errors",
+        *,
+        subject_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.warnings.append(Finding(code, message, field, None, subject_id, detail))
 
     def only(self, codes: Collection[str]) -> Report:
         """The findings with these codes."""
@@ -171,11 +203,11 @@ def evaluate(proposal: Proposal, *, now: dt.datetime) -> Report:
     if any(f.code == "naive_datetime" for f in report.errors):
         return report
     if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
-        _check_rooms(proposal, report)
+        check_rooms(proposal, report)
     if proposal.delivery_mode == DeliveryMode.VILT and proposal.check_host_account:
-        _check_host_account(proposal, report)
+        check_host_account(proposal, report)
     if proposal.check_instructors and proposal.instructors:
-        _check_instructors(proposal, report)
+        check_instructors(proposal, report)
     if proposal.delivery_mode == DeliveryMode.ILT and proposal.check_rooms:
         warn_zone_differs(proposal.time_zone, [b.room for b in proposal.blocks], report)
     warn_repeated_times(proposal.time_zone, proposal.blocks, report)
@@ -284,7 +316,11 @@ def conflict_payload(
     }
 
 
-def _check_rooms(proposal: Proposal, report: Report) -> None:
+def check_rooms(proposal: Proposal | RoomRequest, report: Report) -> None:
+    """The rooms of the proposal's blocks: bookable, big enough, with the wanted features, free
+    (buffers folded in) and not closed. Two queries however many blocks and rooms; each finding
+    names its room (`subject_id`). A block may be listed once per candidate room (the
+    availability search does): the checks are per (block, room) pair."""
     with_room = [b for b in proposal.blocks if b.room is not None and b.ends_at > b.starts_at]
     for block in proposal.blocks:
         if block.room is None:
@@ -300,13 +336,20 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
             continue
         where = f"blocks[{block.index}].room"
         if not room.bookable:
-            report.error("room_not_bookable", _("Room %s is not bookable.") % room, where)
+            report.error(
+                "room_not_bookable",
+                _("Room %s is not bookable.") % room,
+                where,
+                subject_id=room.pk,
+            )
         if room.capacity < proposal.capacity:
             report.error(
                 "room_too_small",
                 _("Room %(room)s holds %(cap)s, fewer than the session capacity of %(want)s.")
                 % {"room": room, "cap": room.capacity, "want": proposal.capacity},
                 where,
+                subject_id=room.pk,
+                detail={"capacity": room.capacity},
             )
         missing = wanted - set(room.features)
         if missing:
@@ -315,6 +358,8 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
                 "room_lacks_feature",
                 _("Room %(room)s lacks: %(f)s.") % {"room": room, "f": labels},
                 where,
+                subject_id=room.pk,
+                detail={"missing": sorted(missing)},
             )
 
     overlap = Q()
@@ -339,6 +384,7 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
             "room_conflict",
             _conflict_message(_("Room"), str(room), row, proposal.time_zone),
             f"blocks[{index}].room",
+            subject_id=room.pk,
             **conflict_payload("room", room.pk, str(room), row),
         )
     for closure in RoomClosure.objects.filter(closure_overlap):
@@ -353,6 +399,12 @@ def _check_rooms(proposal: Proposal, report: Report) -> None:
                 "reason": closure.reason,
             },
             "blocks",
+            subject_id=room.pk,
+            detail={
+                "starts_at": closure.starts_at.isoformat(),
+                "ends_at": closure.ends_at.isoformat(),
+                "reason": closure.reason,
+            },
         )
 
 
@@ -383,7 +435,8 @@ def _block_index_for(blocks: Iterable[ProposedBlock], room_id: int, taken: DateT
     return 0
 
 
-def _check_host_account(proposal: Proposal, report: Report) -> None:
+def check_host_account(proposal: Proposal, report: Report) -> None:
+    """The proposal's host account: chosen, active, free for every block (one query)."""
     account = proposal.host_account
     if account is None:
         report.error(
@@ -412,7 +465,11 @@ def _check_host_account(proposal: Proposal, report: Report) -> None:
         )
 
 
-def _check_instructors(proposal: Proposal, report: Report) -> None:
+def check_instructors(proposal: Proposal, report: Report) -> None:
+    """The proposal's instructors: active, qualified until the session's last local day, free,
+    not away; warnings for working hours, weekly load and two sites a day. A fixed number of
+    queries however many instructors; each finding about one person names them
+    (`subject_id`)."""
     people = {p.instructor.pk: p.instructor for p in proposal.instructors}
     leads = [p for p in proposal.instructors if p.role == AssignmentRole.LEAD]
     if len(leads) > 1:
@@ -422,7 +479,10 @@ def _check_instructors(proposal: Proposal, report: Report) -> None:
     for person in people.values():
         if not person.active:
             report.error(
-                "instructor_inactive", _("%s is not an active instructor.") % person, "instructors"
+                "instructor_inactive",
+                _("%s is not an active instructor.") % person,
+                "instructors",
+                subject_id=person.pk,
             )
 
     blocks = [b for b in proposal.blocks if b.ends_at > b.starts_at]
@@ -448,6 +508,7 @@ def _check_instructors(proposal: Proposal, report: Report) -> None:
             "instructor_conflict",
             _conflict_message(_("Instructor"), str(person), row, proposal.time_zone),
             "instructors",
+            subject_id=person.pk,
             **conflict_payload("instructor", person.pk, str(person), row),
         )
     for absence in Unavailability.objects.filter(away, instructor_id__in=people):
@@ -462,6 +523,12 @@ def _check_instructors(proposal: Proposal, report: Report) -> None:
                 "end": _fmt(absence.ends_at, person.home_time_zone),
             },
             "instructors",
+            subject_id=person.pk,
+            detail={
+                "kind": absence.kind,
+                "starts_at": absence.starts_at.isoformat(),
+                "ends_at": absence.ends_at.isoformat(),
+            },
         )
     _warn_working_hours(people, blocks, report)
     _warn_load_and_sites(proposal, people, blocks, report)
@@ -483,6 +550,7 @@ def _check_qualifications(
                 _("%(who)s is not qualified to teach %(code)s.")
                 % {"who": person, "code": proposal.course.code},
                 "instructors",
+                subject_id=pk,
             )
         elif (expires_on := expiry[pk]) is not None and expires_on < last_day:
             report.error(
@@ -493,6 +561,8 @@ def _check_qualifications(
                 )
                 % {"who": person, "code": proposal.course.code, "day": expires_on.isoformat()},
                 "instructors",
+                subject_id=pk,
+                detail={"expires_on": expires_on.isoformat(), "last_day": last_day.isoformat()},
             )
 
 
@@ -528,6 +598,7 @@ def _warn_working_hours(
                         "end": end.strftime("%H:%M"),
                     },
                     "instructors",
+                    subject_id=pk,
                 )
 
 
@@ -576,6 +647,7 @@ def _warn_load_and_sites(
                     _("%(who)s also teaches at another site on %(day)s.")
                     % {"who": person, "day": day},
                     "instructors",
+                    subject_id=pk,
                 )
     for (pk, week), added in new_hours.items():
         person = people[pk]
@@ -591,4 +663,10 @@ def _warn_load_and_sites(
                     "limit": person.weekly_hour_limit,
                 },
                 "instructors",
+                subject_id=pk,
+                detail={
+                    "week": week.date().isoformat(),
+                    "hours": round(total, 2),
+                    "limit": person.weekly_hour_limit,
+                },
             )

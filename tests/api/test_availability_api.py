@@ -98,3 +98,78 @@ def test_the_instructor_search_needs_the_sessions_time_zone(coordinator_api, cou
 
     assert response.status_code == 400
     assert "time_zone" in response.json()["fields"]
+
+
+# --- A whole session, with the reasons ----------------------------------------------------------
+
+SESSION = reverse("api:scheduling:availability-session")
+TUESDAY = "2030-03-05T09:00:00+01:00/2030-03-05T12:00:00+01:00"
+
+
+def test_session_search_gives_every_room_and_instructor_with_reasons(
+    coordinator_api, schedule, course, room, instructor
+):
+    booked = schedule(
+        [(dt.datetime(2030, 3, 5, 10, tzinfo=dt.UTC), dt.datetime(2030, 3, 5, 11, tzinfo=dt.UTC))]
+    )
+    free_room = factories.RoomFactory(capacity=30)
+    free_person = factories.InstructorFactory()
+    factories.QualificationFactory(instructor=free_person, course=course)
+    factories.QualificationFactory(
+        instructor=factories.InstructorFactory(), course=course, expires_on=dt.date(2030, 3, 4)
+    )
+    query = urlencode(
+        {
+            "course": course.pk,
+            "block": [MORNING, TUESDAY],
+            "time_zone": "Europe/Paris",
+            "capacity": 12,
+        },
+        doseq=True,
+    )
+
+    response = coordinator_api.get(f"{SESSION}?{query}")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    rooms = {r["id"]: r for r in body["rooms"]}
+    assert rooms[free_room.pk]["available"] is True
+    assert rooms[room.pk]["available"] is False
+    assert rooms[room.pk]["reasons"][0]["code"] == "room_conflict"
+    assert rooms[room.pk]["reasons"][0]["session_id"] == booked.pk
+    people = {p["id"]: p for p in body["instructors"]}
+    assert people[free_person.pk]["available"] is True
+    assert people[instructor.pk]["reasons"][0]["session_id"] == booked.pk
+    expired = [
+        p
+        for p in body["instructors"]
+        if p["reasons"] and p["reasons"][0]["code"] == "qualification_expired"
+    ]
+    assert expired[0]["reasons"][0]["detail"]["expires_on"] == "2030-03-04"
+    assert body["instructors"][0]["available"] is True  # available first
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"block": "nonsense", "time_zone": "Europe/Paris"},
+        {"block": MORNING, "time_zone": "Mars/Olympus"},
+        {"block": MORNING, "time_zone": "Europe/Paris", "capacity": 0},
+    ],
+)
+def test_session_search_refuses_bad_queries_with_400(coordinator_api, course, query):
+    response = coordinator_api.get(f"{SESSION}?{urlencode({'course': course.pk, **query})}")
+    assert response.status_code == 400
+
+
+def test_session_search_for_an_unknown_session_is_404(coordinator_api, course):
+    query = urlencode(
+        {"course": course.pk, "block": MORNING, "time_zone": "Europe/Paris", "session": 999999}
+    )
+    assert coordinator_api.get(f"{SESSION}?{query}").status_code == 404
+
+
+def test_learners_may_not_search_a_session(client_for, learner, course):
+    query = urlencode({"course": course.pk, "block": MORNING, "time_zone": "Europe/Paris"})
+    assert client_for(learner).get(f"{SESSION}?{query}").status_code == 403

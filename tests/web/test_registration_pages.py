@@ -310,7 +310,8 @@ def test_join_any_date_from_a_full_session_page(page_client, learner, learners, 
 
 
 def _catalog_ids(response) -> list[int]:  # type: ignore[no-untyped-def]
-    return [row.session.pk for row in response.context["rows"]]
+    """The sessions listed, course by course, in the order shown."""
+    return [date.session.pk for group in response.context["groups"] for date in group.dates]
 
 
 def test_catalog_lists_open_sessions_with_seats_and_filters(
@@ -335,8 +336,8 @@ def test_catalog_lists_open_sessions_with_seats_and_filters(
     assert _catalog_ids(page) == [small.pk, online.pk]
     html = page.content.decode()
     assert "Full" in html
-    assert "1 waiting" in html
-    assert "12 of 12 left" in html
+    assert "waitlist open" in html
+    assert "12 seats left" in html
 
     assert _catalog_ids(client.get(reverse("attendance:catalog"), {"q": "first"})) == [online.pk]
     assert _catalog_ids(client.get(reverse("attendance:catalog"), {"q": "AID-1"})) == [online.pk]
@@ -356,14 +357,14 @@ def test_catalog_lists_open_sessions_with_seats_and_filters(
 
     htmx = client.get(reverse("attendance:catalog"), {"q": "first"}, headers={"HX-Request": "true"})
     assert "<html" not in htmx.content.decode()
-    assert "1 session open" in htmx.content.decode()
+    assert "1 course with open sessions" in htmx.content.decode()
 
 
 def test_catalog_marks_the_learners_own_registrations(page_client, learner, schedule):
     session = schedule(status="scheduled")
     registration_create(session_id=session.pk, learner=learner, now=NOW)
     page = page_client(learner).get(reverse("attendance:catalog"))
-    assert page.context["rows"][0].mine.status == RegistrationStatus.CONFIRMED
+    assert page.context["groups"][0].dates[0].mine.status == RegistrationStatus.CONFIRMED
     assert "badge--confirmed" in page.content.decode()
 
 
@@ -398,9 +399,10 @@ def test_catalog_and_session_list_query_counts_do_not_grow_with_the_page(
     assert _queries(learner_client, catalog) == few_catalog
     assert _queries(learner_client, sessions) == few_sessions
     # Pinned: sign-in session, user (with their settings and instructor profile, for the
-    # viewer's zone), roles, count, sessions, blocks, instructors, seats, own registrations,
-    # and courses (with their prerequisites) and sites for the filters.
-    with django_assert_num_queries(12):
+    # viewer's zone), roles, the count and the page of courses, their sessions, blocks,
+    # instructors, seats, own registrations, the prerequisites of the listed courses, and
+    # courses (with their prerequisites) and sites for the filters.
+    with django_assert_num_queries(14):
         learner_client.get(catalog)
     staff = page_client(coordinator)
     few = _queries(staff, sessions)

@@ -1,0 +1,46 @@
+"""The one rule for "has this learner met a course's prerequisites?", read for many courses
+at once: the seat services refuse with it (`registration_create`), and the catalog and the
+session page show what is missing, with a link to that course's upcoming sessions, instead of
+a Register button that would end in an error.
+
+A prerequisite is met by a completion of one of its sessions, or by a confirmed seat in a
+session of it that has been completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from attendance.models import CompletionStatus, Registration, RegistrationStatus
+from scheduling.models import Course, SessionStatus
+
+Prerequisites = Course.prerequisites.through
+
+
+def missing_prerequisites(learner_id: int, course_ids: Iterable[int]) -> dict[int, list[Course]]:
+    """For each course, the prerequisites the learner has not met yet (ordered by code); a
+    course with none missing is absent. Two queries whatever the number of courses (one when
+    none of them has prerequisites)."""
+    links = list(
+        Prerequisites.objects.filter(from_course_id__in=list(course_ids))
+        .select_related("to_course")
+        .order_by("to_course__code", "to_course_id")
+    )
+    if not links:
+        return {}
+    required = {link.to_course_id for link in links}
+    done = set(
+        Registration.objects.filter(learner_id=learner_id, session__course_id__in=required)
+        .filter(
+            Q(completion__status=CompletionStatus.COMPLETED)
+            | Q(status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.COMPLETED)
+        )
+        .values_list("session__course_id", flat=True)
+    )
+    missing: dict[int, list[Course]] = {}
+    for link in links:
+        if link.to_course_id not in done:
+            missing.setdefault(link.from_course_id, []).append(link.to_course)
+    return missing

@@ -1,0 +1,195 @@
+"""Moving a block from the resource calendar, and the next free slots when a plan conflicts.
+
+The move form is the session page's (`BlockChangeForm`) and the write is the same service call
+as `scheduling.views.block_move` (`services.session_reschedule`): the same checks and messages.
+When the service refuses a move for a booking, closure or absence, the page lists the next free
+weeks at the same weekday and wall-clock time (`services.suggestions`); each is a one-click
+POST of the same form with that slot's values, so applying one goes through the service again.
+
+For the new-session form, `session_plan_shift` moves every date of the plan by whole weeks (the
+suggestion chosen on the check report) and shows the form again, checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from scheduling import services
+from scheduling.forms import BlockChangeForm
+from scheduling.models import EDITABLE_STATUSES, BlockStatus, Session, SessionBlock
+from scheduling.selectors import session_get_for
+from scheduling.services.local_times import ZONE_DIFFERS
+from scheduling.services.suggestions import (
+    HORIZON_WEEKS,
+    Suggestion,
+    block_move_suggestions,
+)
+from tms.exceptions import DomainError
+from tms.timezones import reader_span, reader_zone
+from tms.views import policy_required
+
+
+def _back(request: HttpRequest) -> str:
+    """Where to return: the timeline page the coordinator came from (a local path only)."""
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    timeline = reverse("scheduling:resource-calendar")
+    if (
+        back
+        and url_has_allowed_host_and_scheme(back, allowed_hosts=None)
+        and urlsplit(back).path == timeline
+    ):
+        return back
+    return timeline
+
+
+def _with_date(url: str, day: dt.date) -> str:
+    """The timeline URL showing the period of `day`."""
+    parts = urlsplit(url)
+    query = QueryDict(parts.query, mutable=True)
+    query["date"] = day.isoformat()
+    return f"{parts.path}?{query.urlencode()}"
+
+
+def _session(request: HttpRequest, pk: int) -> Session:
+    try:
+        session = session_get_for(request.user, pk)
+    except Session.DoesNotExist:
+        raise Http404(_("No such session.")) from None
+    if session.status not in EDITABLE_STATUSES:
+        raise Http404(_("This session can no longer be edited."))
+    return session
+
+
+def _block(session: Session, block_pk: int) -> SessionBlock:
+    for block in session.blocks.all():
+        if block.pk == block_pk:
+            return block
+    raise Http404(_("No such block."))
+
+
+def suggestion_rows(suggestions: list[Suggestion], reader: str) -> list[dict[str, Any]]:
+    """Each suggestion with its text for the reader and the values of the move form."""
+    rows = []
+    for suggestion in suggestions:
+        zone = zoneinfo.ZoneInfo(suggestion.time_zone)
+        block = suggestion.blocks[0]
+        start, end = block.starts_at.astimezone(zone), block.ends_at.astimezone(zone)
+        span = reader_span(
+            block.starts_at, block.ends_at, reader=reader, venue=suggestion.time_zone
+        )
+        text = span.reader.text()
+        if span.venue is not None:
+            text += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
+        rows.append(
+            {
+                "suggestion": suggestion,
+                "text": text,
+                "date": start.date().isoformat(),
+                "starts": f"{start:%H:%M}",
+                "ends": f"{end:%H:%M}",
+                "room": block.room.pk if block.room is not None else "",
+                "warnings": [w.message for w in suggestion.warnings if w.code != ZONE_DIFFERS],
+            }
+        )
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@policy_required("session", "reschedule")
+def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
+    """Move and/or re-room one block (the session page's form and service); on a refusal for
+    a booking, closure or absence, offer the next free weeks at the same time."""
+    session = _session(request, pk)
+    block = _block(session, block_pk)
+    back = _back(request)
+    if block.status != BlockStatus.ACTIVE:
+        messages.error(request, _("Restore the cancelled block before changing it."))
+        return redirect(back)
+    form = BlockChangeForm(request.POST or None, session=session, block=block)
+    reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
+    suggestions: list[Suggestion] | None = None
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            change = form.to_change(block)
+            try:
+                _session_after, warnings = services.session_reschedule(
+                    session_id=session.pk, changes=[change]
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+                suggestions = block_move_suggestions(
+                    session=session, change=change, now=timezone.now()
+                )
+            else:
+                starts_at, ends_at = form.times()
+                span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
+                when = span.reader.text()
+                if span.venue is not None:
+                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
+                messages.success(request, _("Block moved to %s.") % when)
+                for finding in warnings:
+                    if finding.code != ZONE_DIFFERS:
+                        messages.warning(request, finding.message)
+                return redirect(
+                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
+                )
+    current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
+    context = {
+        "session": session,
+        "block": block,
+        "form": form,
+        "back": back,
+        "current": current,
+        "suggestions": suggestion_rows(suggestions or [], reader),
+        "searched": suggestions is not None,
+        "horizon_weeks": HORIZON_WEEKS,
+    }
+    return render(request, "scheduling/calendar/block_move.html", context, status=status)
+
+
+def _shift_day(value: str, days: int) -> str:
+    try:
+        day = dt.date.fromisoformat(value)
+        return (day + dt.timedelta(days=days)).isoformat()
+    except (ValueError, OverflowError):
+        return value  # the form reports it
+
+
+@require_POST
+@policy_required("preview", "check")
+def session_plan_shift(request: HttpRequest) -> HttpResponse:
+    """The new-session form with every date moved `shift_weeks` weeks later (a suggestion of
+    the check report), checked again and shown; nothing is saved."""
+    from scheduling.views import _plan, _render_plan  # the session form's own page helpers
+
+    try:
+        weeks = int(request.POST.get("shift_weeks", ""))
+    except ValueError:
+        weeks = 0
+    data = request.POST.copy()
+    data.pop("shift_weeks", None)
+    if 1 <= weeks <= HORIZON_WEEKS:
+        days = weeks * 7
+        for key in list(data):
+            if (key.startswith("blocks-") and key.endswith("-date")) or key == "weekly_first_day":
+                data[key] = _shift_day(str(data.get(key, "")), days)
+    plan = _plan(request, data)
+    report = services.evaluate(plan.to_proposal(), now=timezone.now()) if plan.is_valid() else None
+    status = 200 if 1 <= weeks <= HORIZON_WEEKS else 400
+    return _render_plan(request, plan, report=report, checked=True, status=status)
