@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from notifications.ical import block_uid
 from notifications.ical_text import EventStatus, FeedEvent, calendar_text
+from scheduling.emails import assignment_owner
 from scheduling.models import (
     BlockStatus,
     Course,
@@ -249,7 +250,7 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
     def event(row: dict[str, Any]) -> FeedEvent:
         return block_event(
             row,
-            owner=f"a{row['assignment_id']}",
+            owner=assignment_owner(row["assignment_id"]),
             link=link,
             status=schedule_status(row),
             location=row["session__join_url"] if is_virtual(row) else place(row),
