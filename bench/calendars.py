@@ -22,13 +22,18 @@ p95 over 200 requests each after a warm-up:
   fetch log the real feed pays for, so the ratio is on the safe side;
 - `feed_ratio` = feed_p95 / naive_feed_p95 (target <= 0.5).
 
-Hooks for the calendar pages: `PAGES` maps a key to a page's URL and `MEASURES` a result key
-to a function (world, requests) -> Timing; `measure_page(signed_in(user), url, n)` times a page
-and counts its queries. `month_p95_ms`, `resource_week_p95_ms` and `queries_month` are read
-from MEASURES["month"] and MEASURES["resource_week"] and printed as null until those exist:
+- `resource_week_p95_ms`: the resource calendar (scheduling/calendar/timeline.py), the site's
+  50 rooms over the current week, as a coordinator (target <= 120 ms).
 
-    PAGES["month"] = reverse("scheduling:calendar-month") + "?month=..."
-    MEASURES["month"] = lambda world, n: measure_page(signed_in(world.user), PAGES["month"], n)
+Hooks for the calendar pages: `pages(world)` gives each page's URL by result key and
+`MEASURES` maps a result key to a function (world, requests) -> Timing;
+`measure_page(signed_in(user), url, n)` times a page and counts its queries. `month_p95_ms`
+and `queries_month` are read from MEASURES["month"] and printed as null until the month view
+exists:
+
+    MEASURES["month"] = lambda world, n: measure_page(
+        signed_in(world.user), reverse("scheduling:...month...") + "?...", n
+    )
 
 Last line: one JSON object with `month_p95_ms`, `resource_week_p95_ms`, `feed_p95_ms`,
 `naive_feed_p95_ms`, `feed_ratio`, `feed_304_p95_ms`, `queries_month` and extras. Exits 1 if a
@@ -70,6 +75,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from psycopg2.extras import DateTimeTZRange  # noqa: E402
 
@@ -112,6 +118,8 @@ class World:
     instructor: Instructor
     user: Any
     raw_token: str
+    coordinator: Any
+    site: Site
     blocks: int = 0
     sessions: int = 0
 
@@ -266,10 +274,14 @@ def build_world() -> World:
     _token, raw = feed_token_issue(
         actor=main.user, kind=FeedKind.INSTRUCTOR, owner_id=main.pk, now=now
     )
+    coordinator = user_model.objects.create(username="bench-coordinator", password=unusable)
+    coordinator.groups.add(Group.objects.get(name=Role.COORDINATOR))
     return World(
         instructor=main,
         user=main.user,
         raw_token=raw,
+        coordinator=coordinator,
+        site=site,
         blocks=len(rows["blocks"]),
         sessions=len(rows["sessions"]),
     )
@@ -298,7 +310,7 @@ def timed(call: Callable[[], Any], requests: int, *, check: Callable[[Any], bool
 
 def measure_page(client: Client, url: str, requests: int, **headers: str) -> Timing:
     """A page (or feed) through the test client; it must answer 200. The hook for the
-    calendar pages: `measure_page(signed_in(user), PAGES["month"], n)`."""
+    calendar pages: `measure_page(signed_in(user), pages(world)["month"], n)`."""
     return timed(lambda: client.get(url, **headers), requests, check=lambda r: r.status_code == 200)
 
 
@@ -369,14 +381,24 @@ def measure_naive(world: World, requests: int) -> Timing:
     )
 
 
-# URLs of the calendar pages other engineers are building: add them here (e.g.
-# PAGES["month"] = reverse(...)) and their measures below.
-PAGES: dict[str, str] = {}
+def pages(world: World) -> dict[str, str]:
+    """The calendar pages measured, by result key (the month view is still to come)."""
+    return {
+        # The site's 50 rooms over this week (about 560 blocks), as a coordinator sees it.
+        "resource_week": reverse("scheduling:resource-calendar")
+        + f"?rows=rooms&site={world.site.pk}&span=week",
+    }
+
+
+def measure_resource_week(world: World, requests: int) -> Timing:
+    return measure_page(signed_in(world.coordinator), pages(world)["resource_week"], requests)
+
 
 MEASURES: dict[str, Callable[[World, int], Timing]] = {
     "feed": measure_feed,
     "feed_304": measure_feed_304,
     "naive_feed": measure_naive,
+    "resource_week": measure_resource_week,
 }
 
 
@@ -427,6 +449,8 @@ def main() -> int:
                 "feed_ratio": round(ratio, 3),
                 "feed_304_p95_ms": round(not_modified.p(95), 2),
                 "queries_month": max(month.queries) if month else None,
+                "resource_week_p50_ms": round(week.p(50), 2) if week else None,
+                "queries_resource_week": max(week.queries) if week else None,
                 "feed_p50_ms": round(feed.p(50), 2),
                 "feed_304_p50_ms": round(not_modified.p(50), 2),
                 "naive_feed_p50_ms": round(naive.p(50), 2),
