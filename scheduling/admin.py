@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import (
     Course,
+    FeedFetch,
+    FeedToken,
     HostAccountBooking,
     InstructorAssignment,
     InstructorBooking,
@@ -214,4 +216,39 @@ class InstructorBookingAdmin(BookingAdmin):
         "instructor__user__last_name",
     ]
     fields = ["session", "block", "instructor", "assignment", "period"]
+    readonly_fields = fields
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Calendar subscription tokens (the hash only): issued and revoked on the Calendar
+    subscriptions page, through scheduling/services/feed_tokens.py."""
+
+    list_display = ["id", "kind", "hint", "instructor", "learner", "room", "site", "revoked_at"]
+    list_filter = ["kind"]
+    list_select_related = ["instructor__user", "learner", "room__site", "site"]
+    fields = [
+        "kind",
+        "hint",
+        "instructor",
+        "learner",
+        "room",
+        "site",
+        "created_at",
+        "created_by",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(FeedFetch)
+class FeedFetchAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Every fetch of a calendar feed: who (the token's owner), when, from where."""
+
+    list_display = ["fetched_at", "token", "status_code", "client_ip", "user_agent"]
+    list_filter = ["status_code", "token__kind"]
+    list_select_related = ["token"]
+    date_hierarchy = "fetched_at"
+    fields = ["token", "fetched_at", "status_code", "client_ip", "user_agent"]
     readonly_fields = fields

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from instructors.models import Instructor
 from tms.models import TimeStampedModel
 from tms.validators import validate_time_zone
-from venues.models import HostAccount, Room, RoomFeature
+from venues.models import HostAccount, Room, RoomFeature, Site
 
 
 class TsTzRange(Func):
@@ -336,3 +336,121 @@ class InstructorBooking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instructor_id} held {self.during} by session {self.session_id}"
+
+
+class FeedKind(models.TextChoices):
+    """Whose calendar a subscription feed shows."""
+
+    INSTRUCTOR = "instructor", _("Instructor")
+    LEARNER = "learner", _("Learner")
+    ROOM = "room", _("Room")
+    SITE = "site", _("Site")
+
+
+class FeedToken(TimeStampedModel):
+    """The secret in a calendar subscription URL (/feeds/<token>.ics), of one owner.
+
+    Only the SHA-256 of the token is stored: the URL is shown once, when the token is made, and
+    a leaked table does not open anyone's calendar. Exactly one owner column is set, the one
+    the kind names. Revoked tokens are kept (for the fetch log) and answer 404.
+    """
+
+    kind = models.CharField(max_length=16, choices=FeedKind.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The start of the token, to tell tokens apart on pages and in the log (not enough to use).
+    hint = models.CharField(max_length=8)
+    instructor = models.ForeignKey(
+        Instructor, on_delete=models.CASCADE, null=True, blank=True, related_name="feed_tokens"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="feed_tokens",
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, null=True, blank=True, related_name="feed_tokens"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="feed_tokens"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="instructor",
+                        instructor__isnull=False,
+                        learner__isnull=True,
+                        room__isnull=True,
+                        site__isnull=True,
+                    )
+                    | Q(
+                        kind="learner",
+                        instructor__isnull=True,
+                        learner__isnull=False,
+                        room__isnull=True,
+                        site__isnull=True,
+                    )
+                    | Q(
+                        kind="room",
+                        instructor__isnull=True,
+                        learner__isnull=True,
+                        room__isnull=False,
+                        site__isnull=True,
+                    )
+                    | Q(
+                        kind="site",
+                        instructor__isnull=True,
+                        learner__isnull=True,
+                        room__isnull=True,
+                        site__isnull=False,
+                    )
+                ),
+                name="feed_token_has_the_owner_its_kind_names",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = " (revoked)" if self.revoked_at else ""
+        return f"{self.get_kind_display()} feed {self.hint}…{state}"
+
+    @property
+    def owner_id(self) -> int:
+        owner = {
+            FeedKind.INSTRUCTOR: self.instructor_id,
+            FeedKind.LEARNER: self.learner_id,
+            FeedKind.ROOM: self.room_id,
+            FeedKind.SITE: self.site_id,
+        }[FeedKind(self.kind)]
+        if owner is None:  # the check constraint
+            raise ValueError("this token has no such owner")
+        return int(owner)
+
+
+class FeedFetch(models.Model):
+    """One fetch of a feed (answered 200 or 304), kept for the audit log: which token (so whose
+    feed), when, from which address (tms.client_address) and with which client."""
+
+    token = models.ForeignKey(FeedToken, on_delete=models.CASCADE, related_name="fetches")
+    fetched_at = models.DateTimeField()
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    status_code = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-fetched_at", "-pk"]
+        indexes = [models.Index(fields=["token", "fetched_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} fetched {self.fetched_at:%Y-%m-%d %H:%M:%S} ({self.status_code})"

@@ -176,6 +176,13 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "list":        _READ_ALL,
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},
     },
+    # Calendar subscription feeds: one's own learner and instructor feeds; coordinators any,
+    # room and site feeds included (scheduling/services/feed_tokens.py may_manage_feed);
+    # auditors see which exist (never their URLs). Reached through pages only --------------
+    "calendar_feed": {
+        "list":        {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
+        "manage":      {CO: ALL, IN: OWN, LE: OWN},
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include("tms.api_urls")),
+    path("", include("attendance.feed_urls")),  # calendar feeds: the token is the key
     path("", include("tms.web_urls")),
 ]
 

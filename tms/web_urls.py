@@ -63,4 +63,5 @@ urlpatterns = [
     path("", include("attendance.urls")),
     path("", include("notifications.urls")),
     path("calendar/", include("scheduling.calendar.urls")),
+    path("", include("attendance.feed_page_urls")),
 ]

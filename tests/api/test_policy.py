@@ -133,20 +133,16 @@ def test_a_route_without_a_rule_would_fail_the_build():
 
 
 def page_rules() -> set[tuple[str, str]]:
-    """The rules page views name (`tms.views.policy_required`), for rules no API route uses
-    (the calendar pages)."""
+    """The rules pages name (`tms.views.policy_required`): some are reached only there (the
+    calendar pages, the calendar subscriptions page)."""
     from tms import web_urls
 
-    def walk(patterns: list[Any]) -> Iterator[Any]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns)
-            else:
-                yield pattern.callback
-
-    return {
-        rule for view in walk(web_urls.urlpatterns) if (rule := getattr(view, "page_policy", None))
-    }
+    rules = set()
+    for _route, pattern in _walk(web_urls.urlpatterns):
+        rule = getattr(pattern.callback, "page_policy", None)
+        if rule is not None:
+            rules.add(tuple(rule))
+    return rules
 
 
 def test_every_rule_in_the_table_is_reachable_through_some_route():
@@ -209,7 +205,10 @@ LEARNER_ONLY = {
     ("course_waitlist", "delete"),
 }
 # The only things a learner changes: their own registrations and any-date waitlist places.
+# Everyone's own calendar subscription links (issue, regenerate, revoke): no schedule changes.
+OWN_FEEDS = {("calendar_feed", "manage")}
 LEARNER_WRITES = {
+    *OWN_FEEDS,
     ("registration", "create"),
     ("registration", "cancel"),
     *LEARNER_ONLY,
@@ -223,11 +222,12 @@ def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
             assert scope_for(coordinator, resource, action) == expected, (resource, action)
 
 
-# The only things an instructor changes: their own unavailability ("My calendar").
-INSTRUCTOR_WRITES = {("unavailability", "create"), ("unavailability", "delete")}
+# The only things an instructor changes: their own unavailability ("My calendar") and their
+# own calendar subscription.
+INSTRUCTOR_WRITES = {("unavailability", "create"), ("unavailability", "delete"), *OWN_FEEDS}
 
 
-def test_instructors_change_only_their_own_unavailability(instructor):
+def test_instructors_change_only_their_own_unavailability_and_subscriptions(instructor):
     reads = {"list", "retrieve"}
     for resource, actions in policy_table().items():
         for action in set(actions) - reads:
