@@ -52,3 +52,8 @@ def course_waitlist_joined(entry_id: int) -> str:
 def resend(original_key: str, copy_number: int) -> str:
     """The n-th copy a coordinator asked for: a new event, so it is not a duplicate."""
     return f"{original_key}#resend{copy_number}"
+
+
+def account_invited(user_id: int, copy_number: int = 0) -> str:
+    """An invitation to set a password for a new account (a later copy is another event)."""
+    return f"account.invited:{user_id}" + (f"#{copy_number}" if copy_number else "")

@@ -60,4 +60,5 @@ urlpatterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include("attendance.urls")),
     path("", include("notifications.urls")),
+    path("", include("tms.manage_urls")),
 ]

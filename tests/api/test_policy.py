@@ -133,10 +133,16 @@ def test_a_route_without_a_rule_would_fail_the_build():
 
 
 def test_every_rule_in_the_table_is_reachable_through_some_route():
+    """Through the API, or through a page (`page_policy`, set by tms.views.policy_required:
+    the management pages' rules, such as learner accounts, have no API)."""
     used = {
         (view.policy_resource, action)
         for _route, view in api_routes()
         for action in view.policy_actions.values()
+    } | {
+        pattern.callback.page_policy
+        for route, pattern in _walk(get_resolver().url_patterns)
+        if not route.startswith(API_PREFIX) and hasattr(pattern.callback, "page_policy")
     }
     ruled = {
         (resource, action) for resource, actions in policy_table().items() for action in actions
