@@ -20,10 +20,10 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from attendance.learner_accounts import learner_list, learner_search
 from scheduling.filters import SessionFilter
 from scheduling.forms import DateInput, delivery_mode_filter
 from scheduling.models import Course, Session
-from tms.accounts import learner_list, learner_search
 from venues.models import Site
 
 REASON_MAX = 500

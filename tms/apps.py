@@ -9,11 +9,9 @@ class TmsConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
-        from tms import account_emails
         from tms.converters import IdConverter
 
         register_converter(IdConverter, "id")
-        account_emails.register_builders()
         # Every migrate leaves each app's SQL functions as their files say (tms/sql_functions).
         post_migrate.connect(_install_sql_functions, sender=self, dispatch_uid="tms-sql-functions")
 

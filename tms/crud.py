@@ -33,7 +33,7 @@ from tms.views import can, policy_required
 
 PAGE_SIZE = 25
 SEARCH_MAX = 100
-VIEW_RULE = ("manage", "view")
+VIEW_RULE = ("manage", "list")
 DELETE = gettext_lazy("Delete")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from attendance.pages.learners import LEARNERS, learner_suggest
 from instructors.pages.profiles import INSTRUCTORS
 from instructors.pages.unavailability import UNAVAILABILITY
 from instructors.pages.working_hours import WORKING_HOURS
@@ -13,7 +14,6 @@ from scheduling.pages.courses import COURSES
 from scheduling.pages.qualifications import QUALIFICATIONS
 from tms.account_views import SetPasswordView
 from tms.crud import resource_urls
-from tms.learner_pages import LEARNERS, learner_suggest
 from tms.manage_index import manage_index
 from venues.pages.closures import CLOSURES
 from venues.pages.host_accounts import HOST_ACCOUNTS

@@ -168,9 +168,9 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "delete":      {LE: OWN},
     },
     # Management pages (tms.crud): lists for coordinators and auditors; each write by its
-    # resource's own rule above. Learner accounts (tms.accounts) are pages only -------------
+    # resource's own rule above. Learner accounts (attendance.learner_accounts): pages only --
     "manage": {
-        "view":        _READ_ALL,
+        "list":        _READ_ALL,
     },
     "learner": {
         "create":      _COORDINATOR_ONLY,   # invite

@@ -42,7 +42,8 @@ class UnavailabilityForm(ResourceForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         person = self.instance.instructor if self.instance else data.get("instructor")
         if person is not None:
             data["starts_at"] = instant_in(self, "starts", person.home_time_zone)

@@ -15,7 +15,7 @@ from instructors.pages.profiles import instructor_rows
 from tms.crud import Column, Resource, ResourceForm
 
 
-class InstructorChoice(forms.ModelChoiceField):
+class InstructorChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Instructor) -> str:
         return f"{obj.display_name} ({obj.home_time_zone})"
 

@@ -40,7 +40,7 @@ def errors_of(response) -> str:  # type: ignore[no-untyped-def]
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-# --- Access -----------------------------------------------------------------------------------
+# --- Access ---
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert reverse("login") in response["Location"]
 
 
-# --- Sites --------------------------------------------------------------------------------------
+# --- Sites ---
 
 
 def test_a_site_is_created_edited_and_deleted_through_its_pages(page_client, coordinator):
@@ -155,7 +155,7 @@ def test_a_site_with_rooms_cannot_be_deleted_and_the_page_says_why(page_client, 
     assert Site.objects.filter(pk=room.site.pk).exists()
 
 
-# --- Rooms --------------------------------------------------------------------------------------
+# --- Rooms ---
 
 
 def room_data(site: Site, **changes: object) -> dict[str, object]:
@@ -232,7 +232,7 @@ def test_a_room_used_by_sessions_cannot_be_deleted(page_client, coordinator, sch
     assert Room.objects.filter(pk=room.pk).exists()
 
 
-# --- Closures -------------------------------------------------------------------------------------
+# --- Closures ---
 
 
 def test_a_closure_is_typed_in_the_sites_zone_and_listed_there_named(
@@ -309,7 +309,7 @@ def test_a_closure_is_edited_and_deleted(page_client, coordinator, room):
     assert not RoomClosure.objects.exists()
 
 
-# --- Host accounts ---------------------------------------------------------------------------------
+# --- Host accounts ---
 
 
 def test_a_host_account_is_created_edited_and_deactivated_when_in_use(page_client, coordinator):
@@ -329,7 +329,7 @@ def test_a_host_account_is_created_edited_and_deactivated_when_in_use(page_clien
     assert not HostAccount.objects.exists()
 
 
-# --- Courses --------------------------------------------------------------------------------------
+# --- Courses ---
 
 
 def course_data(**changes: object) -> dict[str, object]:
@@ -399,7 +399,7 @@ def test_a_course_needs_a_delivery_mode_and_one_with_sessions_cannot_be_deleted(
     assert course.active is False
 
 
-# --- Instructors, qualifications, working hours, unavailability -------------------------------------
+# --- Instructors, qualifications, working hours, unavailability ---
 
 
 def test_an_instructor_profile_links_a_user_by_email(page_client, coordinator):
@@ -506,7 +506,7 @@ def test_unavailability_over_a_session_is_refused_naming_it_and_shown_in_the_hom
     assert client.post(url("unavailability", "delete", absence.pk)).status_code == 302
 
 
-# --- Bad input ------------------------------------------------------------------------------------
+# --- Bad input ---
 
 
 @pytest.mark.parametrize("resource", ["sites", "courses", "host-accounts", "learners"])
@@ -538,7 +538,7 @@ def test_an_unknown_row_is_a_404(page_client, coordinator):
     assert page_client(coordinator).get(url("rooms", "edit", 987654)).status_code == 404
 
 
-# --- Lists: search, pagination, query counts ---------------------------------------------------------
+# --- Lists: search, pagination, query counts ---
 
 
 def test_lists_are_searchable_and_paginated(page_client, coordinator):

@@ -40,7 +40,8 @@ class ClosureForm(ResourceForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         room = data.get("room")
         if room is not None:
             data["starts_at"] = instant_in(self, "starts", room.site.time_zone)

@@ -1,7 +1,8 @@
 """The learner invitation at send time: a set-password link made now, for this account.
 
 Django's password-reset tokens hash the password and the last sign-in, so the link stops
-working once it is used (or the password is set another way). Registered in `TmsConfig.ready`.
+working once it is used (or the password is set another way). Registered in
+`AttendanceConfig.ready`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from attendance.learner_accounts import INVITATION_TEMPLATE
 from notifications.models import OutboxMessage
 from notifications.registry import Rendered, Superseded, register
-from tms.accounts import INVITATION_TEMPLATE
 from tms.links import absolute_link
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from tms import accounts
+from attendance import learner_accounts as accounts
 from tms.crud import SEARCH_MAX, Column, Resource, ResourceForm
 from tms.views import policy_required
 
@@ -43,11 +43,8 @@ def _status(user: User) -> Any:
 
 
 def _create(request: HttpRequest, form: ResourceForm) -> Any:
-    return accounts.learner_invite(
-        **form.values(),
-        invited_by=request.user,
-        now=timezone.now(),  # type: ignore[arg-type]
-    )
+    inviter = request.user if isinstance(request.user, User) else None
+    return accounts.learner_invite(**form.values(), invited_by=inviter, now=timezone.now())
 
 
 def _update(request: HttpRequest, user: User, form: ResourceForm) -> Any:

@@ -1,11 +1,13 @@
 """Learner accounts: invite (create the account with the learner role and queue the
 invitation with its set-password link), change, deactivate, and the reads that list and search
-them. The account is the user row Django owns; the role is the Learner group.
+them. The account is the user row Django owns; the role is the Learner group. They live in
+attendance, the learner's side, because the invitation goes through the outbox (`tms` imports
+no app).
 
 One transaction per write; the invitation is an outbox row written in the same transaction as
 the account (`notifications.services.messages_enqueue`), rendered at send time by
-`tms.account_emails`, which makes the set-password link then (a link in the database would be
-a password waiting to be read).
+`attendance.learner_emails`, which makes the set-password link then (a link stored in the
+database would be a password waiting to be read).
 """
 
 from __future__ import annotations
@@ -127,7 +129,9 @@ def learner_deactivate(*, user_id: int) -> User:
 
 
 def _refuse_taken_email(email: str, *, other_than: int | None = None) -> None:
-    taken = User.objects.filter(email__iexact=email).exclude(pk=other_than)
+    taken = User.objects.filter(email__iexact=email)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
     if email and taken.exists():
         message = _("An account already uses %s.") % email
         raise RuleViolation(message, fields={"email": [message]})
