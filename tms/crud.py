@@ -88,6 +88,8 @@ class Resource:
     create_label: Text = ""  # "Add a site" by default
     delete_label: Text = DELETE
     delete_help: Text = ""
+    # A template with more actions on the edit page (such as "send the invitation again").
+    edit_extra: str = ""
     # Service field names that are called otherwise in the form: {"starts_at": "starts"}.
     field_names: Mapping[str, str] = field(default_factory=dict)
 

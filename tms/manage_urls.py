@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from attendance.pages.learners import LEARNERS, learner_suggest
+from attendance.pages.learners import LEARNERS, learner_reinvite, learner_suggest
 from instructors.pages.profiles import INSTRUCTORS
 from instructors.pages.unavailability import UNAVAILABILITY
 from instructors.pages.working_hours import WORKING_HOURS
@@ -36,6 +36,7 @@ RESOURCES = [
 manage_patterns = [
     path("", manage_index(RESOURCES), name="index"),
     path("learners/suggest/", learner_suggest, name="learner-suggest"),
+    path("learners/<id:pk>/invite/", learner_reinvite, name="learners-reinvite"),
     *(pattern for resource in RESOURCES for pattern in resource_urls(resource)),
 ]
 

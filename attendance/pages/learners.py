@@ -7,16 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from attendance import learner_accounts as accounts
 from tms.crud import SEARCH_MAX, Column, Resource, ResourceForm
+from tms.exceptions import DomainError
 from tms.views import policy_required
 
 
@@ -77,6 +79,7 @@ LEARNERS = Resource(
     delete=_delete,
     search_help=_("Name or email"),
     create_label=_("Invite a learner"),
+    edit_extra="manage/partials/learner_invitation.html",
     delete_label=_("Deactivate"),
     delete_help=_(
         "The account stays with its registrations and history, but can no longer sign in."
@@ -95,3 +98,22 @@ def learner_suggest(request: HttpRequest) -> HttpResponse:
     found = accounts.learner_suggestions(text.replace("\x00", ""))
     context = {"learners": found, "text": text}
     return render(request, "manage/partials/learner_suggestions.html", context)
+
+
+@require_POST
+@policy_required("learner", "create")
+def learner_reinvite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the invitation again for a learner who has not chosen a password yet."""
+    try:
+        accounts.learner_invite_again(
+            user_id=pk,
+            invited_by=request.user if isinstance(request.user, User) else None,
+            now=timezone.now(),
+        )
+    except User.DoesNotExist:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The invitation is on its way again."))
+    return redirect("manage:learners-edit", pk)

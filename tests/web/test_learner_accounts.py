@@ -155,3 +155,25 @@ def test_a_learner_is_edited_and_deactivated_not_deleted(page_client, coordinato
 def test_a_non_learner_is_not_found_on_the_learner_pages(page_client, coordinator, auditor):
     response = page_client(coordinator).get(reverse("manage:learners-edit", args=[auditor.pk]))
     assert response.status_code == 404
+
+
+def test_the_invitation_is_sent_again_until_a_password_is_chosen(page_client, coordinator):
+    user = learner_invite(email="slow@example.org", invited_by=coordinator)
+    client = page_client(coordinator)
+    edit = client.get(reverse("manage:learners-edit", args=[user.pk])).content.decode()
+    again = reverse("manage:learners-reinvite", args=[user.pk])
+    assert f'action="{again}"' in edit
+
+    assert client.post(again).status_code == 302
+    outbox_dispatch()
+    assert [m.to for m in mail.outbox] == [["slow@example.org"], ["slow@example.org"]]
+    first_link = client.get(_link(mail.outbox[0].body), follow=True)
+    assert first_link.context["validlink"] is True  # the first link still works
+
+    user.set_password("chosen-2030-password")
+    user.save()
+    refused = client.post(again, follow=True)
+    assert "has already set a password" in refused.content.decode()
+    assert OutboxMessage.objects.count() == 2
+    assert page_client(None).post(again).status_code == 302  # to sign in
+    assert OutboxMessage.objects.count() == 2
