@@ -21,7 +21,13 @@ class InstructorForm(ResourceForm):
     account = forms.CharField(
         label=_("Account (email or username)"),
         max_length=254,
-        help_text=_("The user who teaches; give them the Instructor role in the admin if needed."),
+        help_text=_("The user who teaches."),
+    )
+    grant_role = forms.BooleanField(
+        label=_("Give the account the Instructor role"),
+        required=False,
+        initial=True,
+        help_text=_("Without it, the person cannot sign in as an instructor."),
     )
     home_time_zone = forms.ChoiceField(label=_("Home time zone"), choices=time_zone_choices)
     weekly_hour_limit = forms.IntegerField(
@@ -43,6 +49,7 @@ class InstructorForm(ResourceForm):
         super().__init__(*args, **kwargs)
         if self.instance is not None:  # the account of a profile does not change
             del self.fields["account"]
+            del self.fields["grant_role"]
 
     def clean_account(self) -> User:
         text = self.cleaned_data["account"].strip()

@@ -402,8 +402,10 @@ def test_a_course_needs_a_delivery_mode_and_one_with_sessions_cannot_be_deleted(
 # --- Instructors, qualifications, working hours, unavailability ---
 
 
-def test_an_instructor_profile_links_a_user_by_email(page_client, coordinator):
-    person = factories.UserFactory(email="ana@example.org", role="Instructor")
+def test_an_instructor_profile_links_a_user_by_email_and_gives_the_role(
+    page_client, coordinator
+):
+    person = factories.UserFactory(email="ana@example.org")
     client = page_client(coordinator)
     data = {
         "account": "ANA@example.org",
@@ -412,10 +414,12 @@ def test_an_instructor_profile_links_a_user_by_email(page_client, coordinator):
         "day_rate": "450.50",
         "currency": "EUR",
         "active": "on",
+        "grant_role": "on",
     }
 
     assert client.post(url("instructors", "create"), data).status_code == 302
     profile = Instructor.objects.get(user=person)
+    assert person.groups.filter(name="Instructor").exists()
     assert (profile.home_time_zone, profile.day_rate) == ("Europe/Madrid", Decimal("450.50"))
 
     twice = client.post(url("instructors", "create"), data)
