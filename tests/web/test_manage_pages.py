@@ -402,9 +402,7 @@ def test_a_course_needs_a_delivery_mode_and_one_with_sessions_cannot_be_deleted(
 # --- Instructors, qualifications, working hours, unavailability ---
 
 
-def test_an_instructor_profile_links_a_user_by_email_and_gives_the_role(
-    page_client, coordinator
-):
+def test_an_instructor_profile_links_a_user_by_email_and_gives_the_role(page_client, coordinator):
     person = factories.UserFactory(email="ana@example.org")
     client = page_client(coordinator)
     data = {
