@@ -528,6 +528,23 @@ def test_a_lone_surrogate_or_a_nul_is_a_form_error_not_a_500(page_client, coordi
     assert surrogate.status_code == 400
 
 
+def test_a_huge_or_unknown_id_in_a_choice_is_a_form_error(page_client, coordinator, course):
+    client = page_client(coordinator)
+    huge = "9" * 40
+
+    room = client.post(url("rooms", "create"), {**room_data(factories.SiteFactory()), "site": huge})
+    prerequisite = client.post(url("courses", "create"), course_data(prerequisites=[huge]))
+    closure = client.post(
+        url("closures", "create"),
+        {"room": str(2**63), "starts": "2030-01-01T09:00", "ends": "2030-01-01T10:00"},
+    )
+
+    assert "site" in room.context["form"].errors
+    assert "prerequisites" in prerequisite.context["form"].errors
+    assert "room" in closure.context["form"].errors
+    assert {room.status_code, prerequisite.status_code, closure.status_code} == {400}
+
+
 def test_a_bad_search_or_page_is_harmless(page_client, coordinator):
     client = page_client(coordinator)
 
@@ -564,7 +581,10 @@ def test_lists_are_searchable_and_paginated(page_client, coordinator):
 @pytest.mark.parametrize(
     ("resource", "make"),
     [
+        ("sites", lambda: factories.RoomFactory().site),
         ("rooms", lambda: factories.RoomFactory()),
+        ("host-accounts", lambda: factories.HostAccountFactory()),
+        ("working-hours", lambda: factories.WorkingHoursFactory()),
         ("closures", lambda: factories.RoomClosureFactory()),
         ("courses", lambda: factories.CourseFactory().prerequisites.add(factories.CourseFactory())),
         ("instructors", lambda: factories.InstructorFactory()),
@@ -590,7 +610,10 @@ def test_list_pages_cost_the_same_queries_for_3_or_20_rows(
 
 # Session, user, roles, the count, the page (+ a prefetch for courses' prerequisites).
 QUERIES = {
+    "sites": 5,
     "rooms": 5,
+    "host-accounts": 5,
+    "working-hours": 5,
     "closures": 5,
     "courses": 6,
     "instructors": 5,
