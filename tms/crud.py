@@ -145,6 +145,7 @@ def list_page(resource: Resource) -> Callable[..., HttpResponse]:
     @policy_required(*VIEW_RULE)
     def view(request: HttpRequest) -> HttpResponse:
         search = SearchForm(request.GET)
+        search.fields["q"].help_text = resource.search_help
         rows = resource.rows()
         text = search.cleaned_data["q"].strip() if search.is_valid() else ""
         if text:

@@ -16,13 +16,20 @@ from venues.models import Room, RoomClosure
 from venues.selectors import room_closure_list, room_list
 
 
+class RoomChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Room) -> str:
+        return f"{obj} ({obj.site.time_zone})"
+
+
 class ClosureForm(ResourceForm):
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.none())
+    room = RoomChoice(label=_("Room"), queryset=Room.objects.none())
     starts = WallClockField(
-        label=_("Closed from"), help_text=_("In the time zone of the room's site.")
+        label=_("Closed from"),
+        help_text=_("In the time zone of the room's site (shown with each room)."),
     )
     ends = WallClockField(
-        label=_("Closed until"), help_text=_("In the time zone of the room's site.")
+        label=_("Closed until"),
+        help_text=_("In the time zone of the room's site (shown with each room)."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
