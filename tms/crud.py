@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -23,7 +23,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -37,7 +36,10 @@ VIEW_RULE = ("manage", "list")
 DELETE = gettext_lazy("Delete")
 
 
-Text = str | Promise
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as Text
+else:
+    Text = str
 
 
 @dataclass(frozen=True)
