@@ -177,3 +177,14 @@ def test_the_invitation_is_sent_again_until_a_password_is_chosen(page_client, co
     assert OutboxMessage.objects.count() == 2
     assert page_client(None).post(again).status_code == 302  # to sign in
     assert OutboxMessage.objects.count() == 2
+
+
+def test_the_invitation_shows_in_the_messages_ledger(page_client, coordinator):
+    learner_invite(email="ledger@example.org", invited_by=coordinator)
+
+    page = page_client(coordinator).get(reverse("notifications:message-list"))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "ledger@example.org" in html
+    assert "learner invitation" in html
