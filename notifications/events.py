@@ -57,3 +57,20 @@ def resend(original_key: str, copy_number: int) -> str:
 def account_invited(user_id: int, copy_number: int = 0) -> str:
     """An invitation to set a password for a new account (a later copy is another event)."""
     return f"account.invited:{user_id}" + (f"#{copy_number}" if copy_number else "")
+
+
+def instructor_invite(assignment_id: int, version: int) -> str:
+    """The calendar invite (REQUEST) of one assignment at the session's schedule `version`: a
+    reschedule is a new event, a repeat of the same version is the same one."""
+    return f"{instructor_invites(assignment_id)}v{version}"
+
+
+def instructor_invites(assignment_id: int) -> str:
+    """The prefix shared by every version of one assignment's invite."""
+    return f"instructor_invite:{assignment_id}:"
+
+
+def instructor_cancel(assignment_id: int) -> str:
+    """The cancellation (CANCEL) of one assignment's events: removal or session cancelled.
+    An assignment is cancelled once (a new assignment has a new id and new UIDs)."""
+    return f"instructor_cancel:{assignment_id}"

@@ -32,6 +32,11 @@ from scheduling.services.booking import (
     retry_once_on_lock_timeout,
     unbook_blocks,
 )
+from scheduling.services.instructor_invites import (
+    InviteReason,
+    instructor_cancels_enqueue_locked,
+    instructor_invites_enqueue_locked,
+)
 from scheduling.services.planning import (
     Finding,
     Proposal,
@@ -85,14 +90,16 @@ def require_editable(session: Session) -> None:
         )
 
 
-def _refresh_span(session: Session) -> None:
-    """Recompute the session's span and bump its schedule version (lock held)."""
+def _refresh_span(session: Session, *, now: dt.datetime | None = None) -> None:
+    """Recompute the session's span and bump its schedule version (lock held); every
+    assigned instructor is sent the new version of their invite."""
     active = session.blocks.filter(status=BlockStatus.ACTIVE).order_by("starts_at")
     first, last = active.first(), active.order_by("-ends_at").first()
     session.starts_at = first.starts_at if first else None
     session.ends_at = last.ends_at if last else None
     session.schedule_version += 1
     session.save(update_fields=["starts_at", "ends_at", "schedule_version", "updated_at"])
+    instructor_invites_enqueue_locked(session, reason=InviteReason.RESCHEDULED, now=now)
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ def _check_and_rebook(
         block.save()
     with constraint_guard(proposal, now=now):
         book_blocks_locked(session, touched, list(session.assignments.all()))
-    _refresh_span(session)
+    _refresh_span(session, now=now)
     return warnings
 
 
@@ -250,7 +257,7 @@ def block_add(
         block.save()
         with constraint_guard(lambda: full, now=now):
             book_blocks_locked(session, [block], list(session.assignments.all()))
-        _refresh_span(session)
+        _refresh_span(session, now=now)
     return block, warnings
 
 
@@ -301,20 +308,32 @@ def session_assign_instructor(
                     for b in upcoming
                 ]
             )
+        instructor_invites_enqueue_locked(
+            session, reason=InviteReason.ASSIGNED, assignments=[assignment], now=now
+        )
     return assignment, warnings
 
 
 @retry_once_on_lock_timeout
-def session_unassign_instructor(*, session_id: int, assignment_id: int) -> None:
-    """Remove an instructor from a session, freeing their bookings."""
+def session_unassign_instructor(
+    *, session_id: int, assignment_id: int, now: dt.datetime | None = None
+) -> None:
+    """Remove an instructor from a session, freeing their bookings; they are sent a CANCEL of
+    their events in the same transaction."""
     with transaction.atomic(durable=True):
         session = lock_session(session_id)
         require_editable(session)
-        deleted, _rows = InstructorAssignment.objects.filter(
-            pk=assignment_id, session=session
-        ).delete()
-        if not deleted:
+        assignment = (
+            InstructorAssignment.objects.filter(pk=assignment_id, session=session)
+            .select_related("instructor__user")
+            .first()
+        )
+        if assignment is None:
             raise RuleViolation(
                 _("That instructor is not assigned to this session."),
                 fields={"assignment": [_("Unknown assignment.")]},
             )
+        instructor_cancels_enqueue_locked(
+            session, reason=InviteReason.REMOVED, assignments=[assignment], now=now
+        )
+        assignment.delete()

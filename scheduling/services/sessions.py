@@ -35,6 +35,11 @@ from scheduling.services.booking import (
     set_lock_timeout,
     unbook_blocks,
 )
+from scheduling.services.instructor_invites import (
+    InviteReason,
+    instructor_cancels_enqueue_locked,
+    instructor_invites_enqueue_locked,
+)
 from scheduling.services.planning import (
     FINDINGS_OF_SETTING,
     Finding,
@@ -166,6 +171,9 @@ def session_create(
         )
         with constraint_guard(data.proposal, now=now):
             book_blocks_locked(session, rows, assignments)
+        instructor_invites_enqueue_locked(
+            session, reason=InviteReason.ASSIGNED, assignments=assignments, now=now
+        )
     return session
 
 
@@ -209,7 +217,8 @@ def session_transition(
 
     Locks the session row. Cancelling frees every booking of every block in the same
     transaction, and the database cancels the session's registrations and queues the
-    learners' messages in it too (attendance/sql/attendance_session_cancelled.sql).
+    learners' messages in it too (attendance/sql/attendance_session_cancelled.sql); the
+    instructors' CANCELs are queued here, in the same transaction (scheduling owns them).
     """
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -247,6 +256,9 @@ def session_transition(
                 )
             session.cancellation_reason = reason.strip()
             unbook_blocks([b.pk for b in session.blocks.all()])
+            instructor_cancels_enqueue_locked(
+                session, reason=InviteReason.SESSION_CANCELLED, now=now
+            )
             kick_dispatcher_on_commit()
         session.status = to_status
         session.save(update_fields=["status", "cancellation_reason", "updated_at"])

@@ -45,6 +45,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _only_learner_mail() -> None:
+    """Drop the instructor's invite of a new session (tests/scheduling/ sends one)."""
+    OutboxMessage.objects.filter(template__startswith="instructor_").delete()
+
+
 @pytest.fixture
 def smtp_server(settings):
     collector = Collector()
@@ -75,6 +80,7 @@ def test_a_confirmation_crosses_real_smtp_and_its_invite_parses_twice(
             ),
         ],
     )
+    _only_learner_mail()
     registration_create(session_id=session.pk, learner=learner, now=NOW)
     assert outbox_dispatch(now=NOW) == {"sent": 1}
     assert OutboxMessage.objects.get().status == MessageStatus.SENT
@@ -108,6 +114,7 @@ def test_a_confirmation_crosses_real_smtp_and_its_invite_parses_twice(
 
 def test_the_calendar_part_names_its_method_and_charset_once(smtp_server, schedule, learner):
     session = schedule(status="scheduled")
+    _only_learner_mail()
     registration_create(session_id=session.pk, learner=learner, now=NOW)
     assert outbox_dispatch(now=NOW) == {"sent": 1}
     (raw,) = smtp_server.messages
@@ -126,6 +133,7 @@ def test_a_dispatch_sends_its_batch_over_one_smtp_session(smtp_server, schedule,
     """An SMTP session costs more than a mail: one per batch, not one per message. A refused
     recipient drops the session; the rest of the batch still goes out."""
     session = schedule(status="scheduled", capacity=10)
+    _only_learner_mail()
     people = learners(6)
     smtp_server.refuse = {people[2].email}
     for person in people:
