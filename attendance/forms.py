@@ -15,9 +15,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from attendance.learner_accounts import learner_list, learner_search
 from scheduling.filters import SessionFilter
 from scheduling.forms import DateInput, delivery_mode_filter
 from scheduling.models import Course, Session
@@ -28,6 +31,8 @@ REASON_MAX = 500
 BULK_MAX_EMAILS = 500
 BULK_MAX_FILE_BYTES = 512 * 1024
 SEPARATORS = re.compile(r"[\s,;]+")
+# A typed name enrols only when it matches one learner; this many are named otherwise.
+NAME_MATCHES = 5
 
 
 class CatalogFilterForm(forms.Form):
@@ -124,24 +129,72 @@ class WaitlistMoveForm(forms.Form):
 
 
 class EnrolForm(forms.Form):
-    """Enrol one learner by the email of their account."""
+    """Enrol one learner: picked from the suggestions (`learner_id`, radio choices the picker
+    adds to the form), or typed: an email (the oldest account with that address, as in bulk
+    enrolment) or a name matching exactly one active learner. Whether the account may be
+    enrolled (the learner role) is the service's rule."""
 
-    email = forms.EmailField(label=_("Learner's email"), max_length=254)
+    email = forms.CharField(
+        label=_("Learner's name or email"),
+        max_length=254,
+        help_text=_("Type a name or an email and pick from the matches, or give the full address."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "hx-get": reverse_lazy("manage:learner-suggest"),
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": "#enrol-suggestions",
+                "hx-sync": "this:replace",
+            }
+        ),
+        error_messages={"required": _("Type the learner's name or email.")},
+    )
+    learner_id = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
-    def clean_email(self) -> Any:
-        email = self.cleaned_data["email"].strip()
-        # Same rule as the bulk enrolment: the oldest account with that address.
-        learner = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
-        if learner is None:
-            raise forms.ValidationError(
-                _(
-                    "No account uses %(email)s. Check the address, or use bulk enrolment to see "
-                    "which addresses are unknown."
-                ),
-                params={"email": email},
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        users = get_user_model().objects.order_by("pk")
+        if data.get("learner_id"):
+            self.learner = users.filter(pk=data["learner_id"]).first()
+            if self.learner is None:
+                raise forms.ValidationError(_("That learner no longer exists."))
+            return data
+        text = data["email"].strip()
+        if "@" in text:
+            try:
+                validate_email(text)
+            except forms.ValidationError:
+                self.add_error("email", _("Enter a valid email address."))
+                return data
+            self.learner = users.filter(email__iexact=text).first()
+            if self.learner is None:
+                self.add_error(
+                    "email",
+                    _(
+                        "No account uses %(email)s. Check the address, or use bulk enrolment "
+                        "to see which addresses are unknown."
+                    )
+                    % {"email": text},
+                )
+            return data
+        matches = list(learner_search(learner_list().filter(is_active=True), text)[:NAME_MATCHES])
+        if len(matches) == 1:
+            self.learner = matches[0]
+        elif not matches:
+            self.add_error("email", _("No active learner matches “%(text)s”.") % {"text": text})
+        else:
+            names = ", ".join(
+                f"{u.get_full_name() or u.get_username()} ({u.email})" for u in matches
             )
-        self.learner = learner
-        return email
+            self.add_error(
+                "email",
+                _("Several learners match “%(text)s”: %(names)s. Pick one or type the email.")
+                % {"text": text, "names": names},
+            )
+        return data
 
 
 class BulkEnrolForm(forms.Form):

@@ -549,7 +549,8 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @policy_required("registration", "create")
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    """A coordinator enrols one learner by email (outside the self-service window too)."""
+    """A coordinator enrols one learner, picked by name or email (outside the self-service
+    window too); an account without the learner role is refused by the service."""
     if not _scope_is_all(request.user, "registration", "create"):
         raise PermissionDenied
     session = _visible_session(request, pk)

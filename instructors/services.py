@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from psycopg2.extras import DateTimeTZRange
 
 from instructors.models import Instructor, Qualification, Unavailability, WorkingHours
 from tms.hooks import refuse_if_booked
+from tms.roles import Role
 from tms.writes import apply_changes, clean_and_save, delete_unless_used
 
 INSTRUCTOR_FIELDS = frozenset(
@@ -50,11 +51,12 @@ def instructor_create(
     day_rate: Decimal = Decimal("0"),
     currency: str = "EUR",
     active: bool = True,
+    grant_role: bool = False,
 ) -> Instructor:
-    """Give a user an instructor profile (one per user). Roles stay as they are: the
-    Instructor group is granted separately."""
+    """Give a user an instructor profile (one per user). Roles stay as they are unless
+    `grant_role`: then the user also gets the Instructor role, in the same transaction."""
     with transaction.atomic(durable=True):
-        return clean_and_save(
+        person = clean_and_save(
             Instructor(
                 user=user,
                 home_time_zone=home_time_zone,
@@ -64,6 +66,9 @@ def instructor_create(
                 active=active,
             )
         )
+        if grant_role:
+            user.groups.add(Group.objects.get_or_create(name=Role.INSTRUCTOR)[0])
+        return person
 
 
 def instructor_update(*, instructor_id: int, changes: Mapping[str, Any]) -> Instructor:

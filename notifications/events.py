@@ -54,6 +54,11 @@ def resend(original_key: str, copy_number: int) -> str:
     return f"{original_key}#resend{copy_number}"
 
 
+def account_invited(user_id: int, copy_number: int = 0) -> str:
+    """An invitation to set a password for a new account (a later copy is another event)."""
+    return f"account.invited:{user_id}" + (f"#{copy_number}" if copy_number else "")
+
+
 def instructor_invite(assignment_id: int, version: int) -> str:
     """The calendar invite (REQUEST) of one assignment at the session's schedule `version`: a
     reschedule is a new event, a repeat of the same version is the same one."""

@@ -25,6 +25,7 @@ COMPOSITION_ROOT = {
     "tms/urls.py",
     "tms/api_urls.py",
     "tms/web_urls.py",
+    "tms/manage_urls.py",
     "tms/home.py",
     "tms/health.py",
 }

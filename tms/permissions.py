@@ -183,6 +183,17 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "list":        {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
         "manage":      {CO: ALL, IN: OWN, LE: OWN},
     },
+    # Management pages (tms.crud): lists for coordinators and auditors; each write by its
+    # resource's own rule above. Learner accounts (attendance.learner_accounts): pages only --
+    "manage": {
+        "list":        _READ_ALL,
+    },
+    "learner": {
+        "create":      _COORDINATOR_ONLY,   # invite
+        "update":      _COORDINATOR_ONLY,
+        "delete":      _COORDINATOR_ONLY,   # deactivate
+        "search":      _COORDINATOR_ONLY,   # the enrolment picker's suggestions
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

@@ -64,4 +64,5 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("calendar/", include("scheduling.calendar.urls")),
     path("", include("attendance.feed_page_urls")),
+    path("", include("tms.manage_urls")),
 ]

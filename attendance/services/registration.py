@@ -63,6 +63,7 @@ from tms.exceptions import (
     RuleViolation,
     ScheduleClash,
 )
+from tms.roles import Role
 
 
 class RegistrationWindow(StrEnum):
@@ -160,6 +161,8 @@ def registration_create(
     free seat, promotion runs at once (a transaction of its own), serving the line in order.
     """
     now = now or timezone.now()
+    if enrolled_by is not None:
+        _refuse_non_learner(learner)
     for _attempt in range(SNAPSHOT_ATTEMPTS):
         snapshot = snapshot_for_registration(session_id, learner.pk, viewer=viewer)
         _check_open(snapshot, snapshot.time_zone, now, by_coordinator=enrolled_by is not None)
@@ -287,6 +290,17 @@ def _clash(learner: User, block_id: int) -> ScheduleClash:
             }
         ],
     )
+
+
+def _refuse_non_learner(person: User) -> None:
+    """Only accounts with the learner role are enrolled by someone else (a coordinator, a
+    bulk list): an instructor's or an auditor's address is refused, not silently enrolled.
+    Self-service needs the role already (the policy table)."""
+    if not person.groups.filter(name=Role.LEARNER).exists():
+        message = _("%(who)s does not have the learner role and cannot be enrolled.") % {
+            "who": _who(person)
+        }
+        raise RuleViolation(message, fields={"learner": [message]})
 
 
 def _check_learner(snapshot: SessionSnapshot, learner: User) -> None:

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Model, ProtectedError, Q, QuerySet, RestrictedError
 
 from instructors.models import Instructor, Qualification, Unavailability, WorkingHours
+from notifications.models import OutboxMessage
 from scheduling.management import demo_data as data
 from scheduling.models import (
     AssignmentRole,
@@ -119,6 +120,9 @@ def remove_demo_data() -> int:
             | Q(assignments__instructor__in=instructors)
         ).distinct()
         session_ids = list(sessions.values_list("pk", flat=True))
+        # Their messages too: a deleted user's rows would stay (recipient set to NULL) and
+        # every later test that counts or sends the outbox would meet them.
+        OutboxMessage.objects.filter(recipient__in=users).delete()
         for rows in (
             Session.objects.filter(pk__in=session_ids),
             instructors,

@@ -146,6 +146,8 @@ def page_rules() -> set[tuple[str, str]]:
 
 
 def test_every_rule_in_the_table_is_reachable_through_some_route():
+    """Through the API, or through a page (`page_policy`, set by tms.views.policy_required:
+    the management pages' rules, such as learner accounts, have no API)."""
     used = {
         (view.policy_resource, action)
         for _route, view in api_routes()

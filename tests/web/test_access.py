@@ -30,6 +30,8 @@ def test_every_page_route_names_its_rule_in_the_policy_table():
 
     # Sign-in, sign-out, home, and one's own settings: every signed-in user, whatever the role.
     open_pages = {"", "accounts/login/", "accounts/logout/", "accounts/settings/"}
+    # The set-password page an invitation links to: the token in the link is the permission.
+    open_pages.add("accounts/set-password/<uidb64>/<token>/")
     for route, view in _walk(web_urls.urlpatterns):
         if route in open_pages:
             continue

@@ -1,0 +1,1 @@
+"""Coordinators' pages for learner accounts (pattern: tms.crud)."""

@@ -1,0 +1,1 @@
+"""Coordinators' pages for instructors, their working hours and unavailability (tms.crud)."""

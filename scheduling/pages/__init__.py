@@ -1,0 +1,1 @@
+"""Coordinators' pages for the course catalog and instructors' qualifications (tms.crud)."""

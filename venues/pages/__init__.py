@@ -1,0 +1,1 @@
+"""Coordinators' pages for sites, rooms, closures and host accounts (pattern: tms.crud)."""
