@@ -60,3 +60,17 @@ def test_the_coordinators_calendars_link_to_room_and_site_subscriptions(page_cli
     subscriptions = reverse("feeds:subscriptions")
     for page in (reverse("calendar:schedule"), reverse("scheduling:resource-calendar")):
         assert f'href="{subscriptions}"' in client.get(page).content.decode(), page
+
+
+def test_a_learner_subscribes_from_my_training(page_client, learner):
+    client = page_client(learner)
+    page = reverse("attendance:my-training")
+
+    answer = client.post(
+        reverse("feeds:issue"), {"kind": "learner", "owner": learner.pk, "next": page}
+    )
+
+    assert answer["Location"] == page
+    (webcal,) = _links(client.get(page).content.decode())
+    assert client.get(webcal[webcal.index("/feeds/") :]).status_code == 200
+    assert _links(client.get(page).content.decode()) == []
