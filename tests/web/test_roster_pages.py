@@ -193,3 +193,21 @@ def test_enrolment_is_closed_once_a_session_is_a_draft_or_gone(page_client, coor
         reverse("attendance:registration-enrol", args=[999999]), {"email": learner.email}
     )
     assert missing.status_code == 404
+
+
+def test_roster_times_are_in_the_readers_zone_named(page_client, coordinator, learners, schedule):
+    """The roster's "Since" and "Joined" columns were in the venue's zone without its name."""
+    from tms.models import Profile
+
+    Profile.objects.create(user=coordinator, time_zone="America/New_York")
+    session = schedule(status="scheduled", capacity=1)
+    first, second = learners(2)
+    for person in (first, second):
+        registration_create(session_id=session.pk, learner=person, now=NOW)
+    Registration.objects.filter(learner=second).update(created_at=at("2030-03-01", "10:00"))
+
+    html = page_client(coordinator).get(reverse("attendance:roster", args=[session.pk]))
+    text = html.content.decode()
+
+    assert "1 Mar 2030, 03:00 EST" in text  # confirmed at 08:00 UTC
+    assert "1 Mar 2030, 04:00 EST" in text  # joined the waitlist at 10:00 Paris
