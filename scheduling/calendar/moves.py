@@ -28,8 +28,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import services
 from scheduling.forms import BlockChangeForm
+from scheduling.forms.block_move import BlockMoveForm
 from scheduling.models import EDITABLE_STATUSES, BlockStatus, Session, SessionBlock
 from scheduling.selectors import session_get_for
+from scheduling.services.block_moves import session_block_move
 from scheduling.services.local_times import ZONE_DIFFERS
 from scheduling.services.suggestions import (
     HORIZON_WEEKS,
@@ -106,6 +108,19 @@ def suggestion_rows(suggestions: list[Suggestion], reader: str) -> list[dict[str
     return rows
 
 
+def carried_staffing(form: BlockMoveForm) -> list[tuple[str, str]]:
+    """The instructors the refused form chose, as hidden fields for the suggestions' forms:
+    applying a slot keeps them (each is checked again)."""
+    if not form.is_bound or not form.is_valid() or form.staffing() is None:
+        return []
+    data = form.cleaned_data
+    pairs = [("change_instructors", "on")]
+    if data.get("lead") is not None:
+        pairs.append(("lead", str(data["lead"].pk)))
+    pairs += [("co_facilitators", str(p.pk)) for p in data.get("co_facilitators") or []]
+    return pairs
+
+
 @require_http_methods(["GET", "POST"])
 @policy_required("session", "reschedule")
 def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
@@ -117,6 +132,64 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
     if block.status != BlockStatus.ACTIVE:
         messages.error(request, _("Restore the cancelled block before changing it."))
         return redirect(back)
+    form = BlockMoveForm(request.POST or None, session=session, block=block)
+    reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
+    suggestions: list[Suggestion] | None = None
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            change, staffing = form.to_change(block), form.staffing()
+            try:
+                _session_after, warnings = session_block_move(
+                    session_id=session.pk, change=change, staffing=staffing
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+                suggestions = block_move_suggestions(
+                    session=session,
+                    change=change,
+                    now=timezone.now(),
+                    instructors=staffing.people() if staffing is not None else None,
+                )
+            else:
+                starts_at, ends_at = form.times()
+                span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
+                when = span.reader.text()
+                if span.venue is not None:
+                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
+                messages.success(request, _("Block moved to %s.") % when)
+                for finding in warnings:
+                    if finding.code != ZONE_DIFFERS:
+                        messages.warning(request, finding.message)
+                return redirect(
+                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
+                )
+    form.annotate_pickers()
+    current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
+    context = {
+        "session": session,
+        "block": block,
+        "form": form,
+        "back": back,
+        "current": current,
+        "suggestions": suggestion_rows(suggestions or [], reader),
+        "carried": [("back", back), *carried_staffing(form)],
+        "apply_url": request.path,
+        "searched": suggestions is not None,
+        "horizon_weeks": HORIZON_WEEKS,
+    }
+    return render(request, "scheduling/calendar/block_move.html", context, status=status)
+
+
+def session_page_block_move(
+    request: HttpRequest, session: Session, block: SessionBlock
+) -> HttpResponse:
+    """The session page's block move (`scheduling.views.block_move`): the same form and
+    service; a refusal for a booking, closure or absence lists the next free weeks, each a
+    one-click POST of this same page, so applying one returns to the session page."""
     form = BlockChangeForm(request.POST or None, session=session, block=block)
     reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
     suggestions: list[Suggestion] | None = None
@@ -137,30 +210,23 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
                     session=session, change=change, now=timezone.now()
                 )
             else:
-                starts_at, ends_at = form.times()
-                span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
-                when = span.reader.text()
-                if span.venue is not None:
-                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
-                messages.success(request, _("Block moved to %s.") % when)
+                messages.success(request, _("Block moved."))
                 for finding in warnings:
                     if finding.code != ZONE_DIFFERS:
                         messages.warning(request, finding.message)
-                return redirect(
-                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
-                )
-    current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
+                return redirect("scheduling:session-detail", pk=session.pk)
     context = {
         "session": session,
-        "block": block,
+        "editing_block": block,
         "form": form,
-        "back": back,
-        "current": current,
+        "adding": False,
         "suggestions": suggestion_rows(suggestions or [], reader),
         "searched": suggestions is not None,
         "horizon_weeks": HORIZON_WEEKS,
+        "carried": [],
+        "apply_url": request.path,
     }
-    return render(request, "scheduling/calendar/block_move.html", context, status=status)
+    return render(request, "scheduling/block_form.html", context, status=status)
 
 
 def _shift_day(value: str, days: int) -> str:
