@@ -31,7 +31,7 @@ from scheduling.forms import BlockChangeForm
 from scheduling.forms.block_move import BlockMoveForm
 from scheduling.models import EDITABLE_STATUSES, BlockStatus, Session, SessionBlock
 from scheduling.selectors import session_get_for
-from scheduling.services.block_moves import session_block_move
+from scheduling.services.block_moves import Staffing, session_block_move
 from scheduling.services.local_times import ZONE_DIFFERS
 from scheduling.services.suggestions import (
     HORIZON_WEEKS,
@@ -108,16 +108,15 @@ def suggestion_rows(suggestions: list[Suggestion], reader: str) -> list[dict[str
     return rows
 
 
-def carried_staffing(form: BlockMoveForm) -> list[tuple[str, str]]:
-    """The instructors the refused form chose, as hidden fields for the suggestions' forms:
-    applying a slot keeps them (each is checked again)."""
-    if not form.is_bound or not form.is_valid() or form.staffing() is None:
+def carried_staffing(staffing: Staffing | None) -> list[tuple[str, str]]:
+    """The instructors a refused form chose, as hidden fields for the suggestions' forms:
+    applying a slot keeps them (checked again then)."""
+    if staffing is None:
         return []
-    data = form.cleaned_data
-    pairs = [("change_instructors", "on")]
-    if data.get("lead") is not None:
-        pairs.append(("lead", str(data["lead"].pk)))
-    pairs += [("co_facilitators", str(p.pk)) for p in data.get("co_facilitators") or []]
+    pairs = [("change_instructors", "True")]
+    if staffing.lead is not None:
+        pairs.append(("lead", str(staffing.lead.pk)))
+    pairs += [("co_facilitators", str(p.pk)) for p in staffing.co_facilitators]
     return pairs
 
 
@@ -135,6 +134,7 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
     form = BlockMoveForm(request.POST or None, session=session, block=block)
     reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
     suggestions: list[Suggestion] | None = None
+    staffing: Staffing | None = None
     status = 200
     if request.method == "POST":
         if not form.is_valid():
@@ -176,7 +176,7 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
         "back": back,
         "current": current,
         "suggestions": suggestion_rows(suggestions or [], reader),
-        "carried": [("back", back), *carried_staffing(form)],
+        "carried": [("back", back), *carried_staffing(staffing)],
         "apply_url": request.path,
         "searched": suggestions is not None,
         "horizon_weeks": HORIZON_WEEKS,

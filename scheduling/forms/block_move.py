@@ -7,7 +7,7 @@ with this block at its new time, first; the others disabled with the reason).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -105,11 +105,7 @@ class BlockMoveForm(BlockChangeForm):
         self._co_field().set_reasons(reasons)
 
     def _lead_field(self) -> InstructorPickerField:
-        field = self.fields["lead"]
-        assert isinstance(field, InstructorPickerField)
-        return field
+        return cast(InstructorPickerField, self.fields["lead"])
 
     def _co_field(self) -> InstructorCheckboxesField:
-        field = self.fields["co_facilitators"]
-        assert isinstance(field, InstructorCheckboxesField)
-        return field
+        return cast(InstructorCheckboxesField, self.fields["co_facilitators"])
