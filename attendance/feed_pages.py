@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from instructors.models import Instructor
 from scheduling.models import FeedKind, FeedToken
 from scheduling.services.feed_tokens import (
+    FRESH_FEED_KEY,
     feed_subscription,
     feed_token_issue,
     feed_token_revoke,
@@ -113,7 +115,15 @@ def _issue(request: HttpRequest, kind: str, owner_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return _page(request, status=int(error.status_code))
-    return _page(request, fresh={"token": token, **feed_urls(raw)})
+    urls = feed_urls(raw)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        # A calendar page's subscribe block shows the URL once (templatetags/feed_subscribe).
+        request.session[FRESH_FEED_KEY] = {"kind": kind, "owner_id": owner_id, **urls}
+        return redirect(back)
+    return _page(request, fresh={"token": token, **urls})
 
 
 @require_POST

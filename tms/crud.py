@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tms.exceptions import DomainError
-from tms.views import can, policy_required
+from tms.views import policy_required, scope_for
 
 PAGE_SIZE = 25
 SEARCH_MAX = 100
@@ -135,9 +135,9 @@ def _context(request: HttpRequest, resource: Resource, **extra: Any) -> dict[str
     return {
         "resource": resource,
         "list_url": resource.url("list"),
-        "can_create": can(request.user, resource.policy, "create"),
-        "can_update": can(request.user, resource.policy, "update"),
-        "can_delete": can(request.user, resource.policy, "delete"),
+        "can_create": scope_for(request.user, resource.policy, "create") == "all",
+        "can_update": scope_for(request.user, resource.policy, "update") == "all",
+        "can_delete": scope_for(request.user, resource.policy, "delete") == "all",
         **extra,
     }
 
@@ -179,7 +179,7 @@ def _form_page(
 
 def create_page(resource: Resource) -> Callable[..., HttpResponse]:
     @require_http_methods(["GET", "POST"])
-    @policy_required(resource.policy, "create")
+    @policy_required(resource.policy, "create", everyone=True)
     def view(request: HttpRequest) -> HttpResponse:
         form = resource.form(request.POST or None)
         status = 200
@@ -199,7 +199,7 @@ def create_page(resource: Resource) -> Callable[..., HttpResponse]:
 
 def edit_page(resource: Resource) -> Callable[..., HttpResponse]:
     @require_http_methods(["GET", "POST"])
-    @policy_required(resource.policy, "update")
+    @policy_required(resource.policy, "update", everyone=True)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         obj = _object(resource, pk)
         form = resource.form(request.POST or None, instance=obj)
@@ -220,7 +220,7 @@ def edit_page(resource: Resource) -> Callable[..., HttpResponse]:
 
 def delete_page(resource: Resource) -> Callable[..., HttpResponse]:
     @require_http_methods(["GET", "POST"])
-    @policy_required(resource.policy, "delete")
+    @policy_required(resource.policy, "delete", everyone=True)
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         obj = _object(resource, pk)
         refusal = ""

@@ -24,7 +24,7 @@ from tms.timezones import preferred_zone
 
 
 def policy_required(
-    resource: str, action: str
+    resource: str, action: str, *, everyone: bool = False
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Guard a page with the same policy table as the API (`tms.permissions.POLICY`).
 
@@ -32,12 +32,16 @@ def policy_required(
     `action` on `resource` get 403. Which objects they may see is still decided by the
     selectors (an invisible session is a 404). The template hides what a role cannot do; the
     view refuses it. tests/web/test_access.py walks every page route to check each has a rule.
+
+    `everyone=True` is for pages that act on anyone's records (the management pages): they need
+    the rule's whole scope, so an instructor allowed their *own* unavailability is refused there.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if scope_for(request.user, resource, action) is None:
+            scope = scope_for(request.user, resource, action)
+            if scope is None or (everyone and scope != "all"):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -153,6 +153,11 @@ def feed_tokens_visible_to(user: Any) -> QuerySet[FeedToken]:
     return tokens.annotate(last_fetched_at=Max("fetches__fetched_at")).order_by("kind", "-pk")
 
 
+# Session key: the URLs of a feed just issued from a calendar page, for that page to show once
+# (only the token's hash is kept, so the URL cannot be shown again later).
+FRESH_FEED_KEY = "calendar_feed_fresh"
+
+
 def feed_subscription(*, kind: str, owner_id: int) -> dict[str, Any]:
     """What templates/scheduling/calendar/_subscribe.html needs for one owner's feed: the kind,
     the owner and the active token (None when there is none), in one query."""

@@ -217,8 +217,8 @@ def test_calendar_pages_cost_the_same_queries_for_1_and_20_sessions(
     assert counts == {label: count for label, (count, _shown) in one.items()}
     # Both: session, user, roles. The schedule: blocks, their leads, and the filters' choices
     # (courses and their prerequisites, sites, instructors). The instructor's: the profile,
-    # blocks, unavailability, working hours.
-    assert counts == {"schedule": 9, "instructor": 7}
+    # blocks, unavailability, working hours, and the subscribe block's feed token.
+    assert counts == {"schedule": 9, "instructor": 8}
 
 
 # --- An instructor's calendar -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.urls import reverse
 from instructors.models import Instructor, Qualification, Unavailability, WorkingHours
 from scheduling.models import Course
 from tests import factories
+from tests.conftest import at
 from venues.models import HostAccount, Room, RoomClosure, Site
 
 pytestmark = pytest.mark.django_db
@@ -621,3 +622,35 @@ QUERIES = {
     "unavailability": 5,
     "learners": 5,
 }
+
+
+def test_an_instructor_cannot_manage_anyone_elses_unavailability_through_the_manage_pages(
+    page_client, instructor
+):
+    """Instructors add and remove their own unavailability on My calendar; the management pages
+    act on anyone's, so they need the coordinator's whole scope (the page once let an
+    instructor's "own" scope through)."""
+    colleague = factories.InstructorFactory()
+    theirs = Unavailability.objects.create(
+        instructor=colleague,
+        starts_at=at("2030-03-04", "09:00"),
+        ends_at=at("2030-03-04", "12:00"),
+        kind="leave",
+    )
+    client = page_client(instructor.user)
+
+    created = client.post(
+        url("unavailability", "create"),
+        {
+            "instructor": colleague.pk,
+            "kind": "leave",
+            "starts_at_0": "2030-03-05",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2030-03-05",
+            "ends_at_1": "12:00",
+        },
+    )
+    deleted = client.post(url("unavailability", "delete", theirs.pk))
+
+    assert (created.status_code, deleted.status_code) == (403, 403)
+    assert list(Unavailability.objects.filter(instructor=colleague)) == [theirs]
