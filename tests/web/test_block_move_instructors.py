@@ -235,3 +235,16 @@ def test_the_session_pages_conflicting_move_offers_free_slots_and_applying_retur
     assert "Block moved." in _text(applied)
     block.refresh_from_db()
     assert block.starts_at == at("2030-03-13", "09:00")
+
+
+def test_the_session_pages_move_form_costs_a_fixed_number_of_queries(
+    coordinator_client, schedule, django_assert_num_queries
+):
+    session = schedule(status="scheduled")
+    block = session.blocks.get()
+    url = reverse("scheduling:block-move", args=[session.pk, block.pk])
+    with django_assert_num_queries(SESSION_PAGE_QUERIES):
+        assert coordinator_client.get(url).status_code == 200
+
+
+SESSION_PAGE_QUERIES = 7
