@@ -1,10 +1,15 @@
-"""Moving a block from the resource calendar, and the next free slots when a plan conflicts.
+"""Moving a block from the resource calendar or the session page, and the next free slots when
+a plan conflicts.
 
-The move form is the session page's (`BlockChangeForm`) and the write is the same service call
-as `scheduling.views.block_move` (`services.session_reschedule`): the same checks and messages.
-When the service refuses a move for a booking, closure or absence, the page lists the next free
-weeks at the same weekday and wall-clock time (`services.suggestions`); each is a one-click
-POST of the same form with that slot's values, so applying one goes through the service again.
+The timeline's move form (`BlockMoveForm`) is the session page's time and room fields plus the
+session form's instructor pickers; the write is `services.block_moves.session_block_move`: the
+block's change and the new instructors in one transaction, checked once by the planner. The
+session page's own move (`session_page_block_move`, called by `scheduling.views.block_move`)
+keeps `BlockChangeForm` and `services.session_reschedule`. When either is refused for a
+booking, closure or absence, the page lists the next free weeks at the same weekday and
+wall-clock time (`services.suggestions`, partial `block_move_suggestions.html`); each is a
+one-click POST of the same page's form with that slot's values (and the chosen instructors),
+so applying one goes through the service again and returns where the coordinator came from.
 
 For the new-session form, `session_plan_shift` moves every date of the plan by whole weeks (the
 suggestion chosen on the check report) and shows the form again, checked.
