@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scheduling import services
+from scheduling.calendar.moves import session_page_block_move
 from scheduling.forms import (
     AssignInstructorForm,
     BlockChangeForm,
@@ -389,17 +390,7 @@ def block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
     if block.status != BlockStatus.ACTIVE:
         messages.error(request, _("Restore the cancelled block before changing it."))
         return _detail(session)
-    form = BlockChangeForm(request.POST or None, session=session, block=block)
-    return _block_form_page(
-        request,
-        session,
-        form,
-        block=block,
-        save=lambda: services.session_reschedule(
-            session_id=session.pk, changes=[form.to_change(block)]
-        ),
-        done=_("Block moved."),
-    )
+    return session_page_block_move(request, session, block)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,10 +1,15 @@
-"""Moving a block from the resource calendar, and the next free slots when a plan conflicts.
+"""Moving a block from the resource calendar or the session page, and the next free slots when
+a plan conflicts.
 
-The move form is the session page's (`BlockChangeForm`) and the write is the same service call
-as `scheduling.views.block_move` (`services.session_reschedule`): the same checks and messages.
-When the service refuses a move for a booking, closure or absence, the page lists the next free
-weeks at the same weekday and wall-clock time (`services.suggestions`); each is a one-click
-POST of the same form with that slot's values, so applying one goes through the service again.
+The timeline's move form (`BlockMoveForm`) is the session page's time and room fields plus the
+session form's instructor pickers; the write is `services.block_moves.session_block_move`: the
+block's change and the new instructors in one transaction, checked once by the planner. The
+session page's own move (`session_page_block_move`, called by `scheduling.views.block_move`)
+keeps `BlockChangeForm` and `services.session_reschedule`. When either is refused for a
+booking, closure or absence, the page lists the next free weeks at the same weekday and
+wall-clock time (`services.suggestions`, partial `block_move_suggestions.html`); each is a
+one-click POST of the same page's form with that slot's values (and the chosen instructors),
+so applying one goes through the service again and returns where the coordinator came from.
 
 For the new-session form, `session_plan_shift` moves every date of the plan by whole weeks (the
 suggestion chosen on the check report) and shows the form again, checked.
@@ -28,8 +33,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from scheduling import services
 from scheduling.forms import BlockChangeForm
+from scheduling.forms.block_move import BlockMoveForm
 from scheduling.models import EDITABLE_STATUSES, BlockStatus, Session, SessionBlock
 from scheduling.selectors import session_get_for
+from scheduling.services.block_moves import Staffing, session_block_move
 from scheduling.services.local_times import ZONE_DIFFERS
 from scheduling.services.suggestions import (
     HORIZON_WEEKS,
@@ -106,6 +113,18 @@ def suggestion_rows(suggestions: list[Suggestion], reader: str) -> list[dict[str
     return rows
 
 
+def carried_staffing(staffing: Staffing | None) -> list[tuple[str, str]]:
+    """The instructors a refused form chose, as hidden fields for the suggestions' forms:
+    applying a slot keeps them (checked again then)."""
+    if staffing is None:
+        return []
+    pairs = [("change_instructors", "True")]
+    if staffing.lead is not None:
+        pairs.append(("lead", str(staffing.lead.pk)))
+    pairs += [("co_facilitators", str(p.pk)) for p in staffing.co_facilitators]
+    return pairs
+
+
 @require_http_methods(["GET", "POST"])
 @policy_required("session", "reschedule")
 def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
@@ -117,6 +136,65 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
     if block.status != BlockStatus.ACTIVE:
         messages.error(request, _("Restore the cancelled block before changing it."))
         return redirect(back)
+    form = BlockMoveForm(request.POST or None, session=session, block=block)
+    reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
+    suggestions: list[Suggestion] | None = None
+    staffing: Staffing | None = None
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            change, staffing = form.to_change(block), form.staffing()
+            try:
+                _session_after, warnings = session_block_move(
+                    session_id=session.pk, change=change, staffing=staffing
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status_code
+                suggestions = block_move_suggestions(
+                    session=session,
+                    change=change,
+                    now=timezone.now(),
+                    instructors=staffing.people() if staffing is not None else None,
+                )
+            else:
+                starts_at, ends_at = form.times()
+                span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
+                when = span.reader.text()
+                if span.venue is not None:
+                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
+                messages.success(request, _("Block moved to %s.") % when)
+                for finding in warnings:
+                    if finding.code != ZONE_DIFFERS:
+                        messages.warning(request, finding.message)
+                return redirect(
+                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
+                )
+    form.annotate_pickers()
+    current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
+    context = {
+        "session": session,
+        "block": block,
+        "form": form,
+        "back": back,
+        "current": current,
+        "suggestions": suggestion_rows(suggestions or [], reader),
+        "carried": [("back", back), *carried_staffing(staffing)],
+        "apply_url": request.path,
+        "searched": suggestions is not None,
+        "horizon_weeks": HORIZON_WEEKS,
+    }
+    return render(request, "scheduling/calendar/block_move.html", context, status=status)
+
+
+def session_page_block_move(
+    request: HttpRequest, session: Session, block: SessionBlock
+) -> HttpResponse:
+    """The session page's block move (`scheduling.views.block_move`): the same form and
+    service; a refusal for a booking, closure or absence lists the next free weeks, each a
+    one-click POST of this same page, so applying one returns to the session page."""
     form = BlockChangeForm(request.POST or None, session=session, block=block)
     reader = reader_zone(request.user, session.time_zone, browser_zone=request.COOKIES.get("tz"))
     suggestions: list[Suggestion] | None = None
@@ -137,30 +215,23 @@ def timeline_block_move(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
                     session=session, change=change, now=timezone.now()
                 )
             else:
-                starts_at, ends_at = form.times()
-                span = reader_span(starts_at, ends_at, reader=reader, venue=session.time_zone)
-                when = span.reader.text()
-                if span.venue is not None:
-                    when += " " + _("(%(times)s session time)") % {"times": span.venue_text()}
-                messages.success(request, _("Block moved to %s.") % when)
+                messages.success(request, _("Block moved."))
                 for finding in warnings:
                     if finding.code != ZONE_DIFFERS:
                         messages.warning(request, finding.message)
-                return redirect(
-                    _with_date(back, starts_at.astimezone(zoneinfo.ZoneInfo(reader)).date())
-                )
-    current = reader_span(block.starts_at, block.ends_at, reader=reader, venue=session.time_zone)
+                return redirect("scheduling:session-detail", pk=session.pk)
     context = {
         "session": session,
-        "block": block,
+        "editing_block": block,
         "form": form,
-        "back": back,
-        "current": current,
+        "adding": False,
         "suggestions": suggestion_rows(suggestions or [], reader),
         "searched": suggestions is not None,
         "horizon_weeks": HORIZON_WEEKS,
+        "carried": [],
+        "apply_url": request.path,
     }
-    return render(request, "scheduling/calendar/block_move.html", context, status=status)
+    return render(request, "scheduling/block_form.html", context, status=status)
 
 
 def _shift_day(value: str, days: int) -> str:

@@ -90,7 +90,7 @@ def require_editable(session: Session) -> None:
         )
 
 
-def _refresh_span(session: Session, *, now: dt.datetime | None = None) -> None:
+def refresh_span_locked(session: Session, *, now: dt.datetime | None = None) -> None:
     """Recompute the session's span and bump its schedule version (lock held); every
     assigned instructor is sent the new version of their invite."""
     active = session.blocks.filter(status=BlockStatus.ACTIVE).order_by("starts_at")
@@ -112,6 +112,43 @@ class BlockChange:
     room: Room | None = None
 
 
+def apply_block_changes(
+    blocks: dict[int, SessionBlock], changes: Sequence[BlockChange], *, now: dt.datetime
+) -> list[SessionBlock]:
+    """Apply `changes` to the session's `blocks` (by pk) in memory, refusing unknown,
+    repeated or cancelled blocks and moves into the past; returns the touched blocks. Nothing
+    is saved or checked against resources: the caller evaluates the result."""
+    touched: list[SessionBlock] = []
+    seen: set[int] = set()
+    for change in changes:
+        if change.block_id in seen:
+            raise RuleViolation(
+                _("Block %s is changed more than once.") % change.block_id,
+                fields={"block": [_("Change each block once.")]},
+            )
+        seen.add(change.block_id)
+        block = blocks.get(change.block_id)
+        if block is None:
+            raise RuleViolation(
+                _("Block %s is not part of this session.") % change.block_id,
+                fields={"block": [_("Unknown block.")]},
+            )
+        if not block.is_active:
+            raise InvalidTransition(_("Restore the cancelled block before changing it."))
+        moved = change.starts_at is not None or change.ends_at is not None
+        block.starts_at = change.starts_at or block.starts_at
+        block.ends_at = change.ends_at or block.ends_at
+        if change.room is not None:
+            block.room = change.room
+        touched.append(block)
+        if moved and block.starts_at < now:
+            raise RuleViolation(
+                _("A block cannot be moved into the past."),
+                fields={"starts_at": [_("In the past.")]},
+            )
+    return touched
+
+
 @retry_once_on_lock_timeout
 def session_reschedule(
     *, session_id: int, changes: Sequence[BlockChange], now: dt.datetime | None = None
@@ -127,34 +164,7 @@ def session_reschedule(
         session = lock_session(session_id)
         require_editable(session)
         blocks = {b.pk: b for b in session.blocks.select_related("room")}
-        touched: list[SessionBlock] = []
-        seen: set[int] = set()
-        for change in changes:
-            if change.block_id in seen:
-                raise RuleViolation(
-                    _("Block %s is changed more than once.") % change.block_id,
-                    fields={"block": [_("Change each block once.")]},
-                )
-            seen.add(change.block_id)
-            block = blocks.get(change.block_id)
-            if block is None:
-                raise RuleViolation(
-                    _("Block %s is not part of this session.") % change.block_id,
-                    fields={"block": [_("Unknown block.")]},
-                )
-            if not block.is_active:
-                raise InvalidTransition(_("Restore the cancelled block before changing it."))
-            moved = change.starts_at is not None or change.ends_at is not None
-            block.starts_at = change.starts_at or block.starts_at
-            block.ends_at = change.ends_at or block.ends_at
-            if change.room is not None:
-                block.room = change.room
-            touched.append(block)
-            if moved and block.starts_at < now:
-                raise RuleViolation(
-                    _("A block cannot be moved into the past."),
-                    fields={"starts_at": [_("In the past.")]},
-                )
+        touched = apply_block_changes(blocks, changes, now=now)
         active = [b for b in blocks.values() if b.is_active]
         warnings = _check_and_rebook(session, active, touched, now=now)
     return session, warnings
@@ -177,7 +187,7 @@ def _check_and_rebook(
         block.save()
     with constraint_guard(proposal, now=now):
         book_blocks_locked(session, touched, list(session.assignments.all()))
-    _refresh_span(session, now=now)
+    refresh_span_locked(session, now=now)
     return warnings
 
 
@@ -203,7 +213,7 @@ def block_cancel(*, session_id: int, block_id: int, reason: str) -> SessionBlock
         block.status = BlockStatus.CANCELLED
         block.cancellation_reason = reason.strip()
         block.save(update_fields=["status", "cancellation_reason", "updated_at"])
-        _refresh_span(session)
+        refresh_span_locked(session)
     return block
 
 
@@ -257,7 +267,7 @@ def block_add(
         block.save()
         with constraint_guard(lambda: full, now=now):
             book_blocks_locked(session, [block], list(session.assignments.all()))
-        _refresh_span(session, now=now)
+        refresh_span_locked(session, now=now)
     return block, warnings
 
 

@@ -28,7 +28,14 @@ from dataclasses import dataclass
 
 from scheduling.models import BlockStatus, Session, SessionBlock
 from scheduling.services.blocks import BlockChange, proposal_for_session
-from scheduling.services.planning import Finding, Proposal, ProposedBlock, Report, evaluate
+from scheduling.services.planning import (
+    Finding,
+    Proposal,
+    ProposedBlock,
+    ProposedInstructor,
+    Report,
+    evaluate,
+)
 from tms.timezones import NonexistentLocalTime, local_instant
 
 # Errors that another week may not have: bookings, closures and absences. Any other error
@@ -138,12 +145,18 @@ def plan_suggestions(
 
 
 def block_move_suggestions(
-    *, session: Session, change: BlockChange, now: dt.datetime, count: int = SUGGESTION_COUNT
+    *,
+    session: Session,
+    change: BlockChange,
+    now: dt.datetime,
+    count: int = SUGGESTION_COUNT,
+    instructors: Sequence[ProposedInstructor] | None = None,
 ) -> list[Suggestion] | None:
     """For a refused move of one block to `change`'s time and room: later weeks for that block
     alone, the session's other active blocks staying where they are — the same proposal
     `session_reschedule` checks (`proposal_for_session` with the moved block). None when no
-    week could help (the refusal is not about bookings, closures or absences)."""
+    week could help (the refusal is not about bookings, closures or absences). With
+    `instructors`, the session as it would be staffed (the timeline's combined move)."""
     active = list(session.blocks.filter(status=BlockStatus.ACTIVE).select_related("room"))
     blocks: list[SessionBlock] = []
     moved_index: int | None = None
@@ -160,7 +173,7 @@ def block_move_suggestions(
         blocks.append(block)
     if moved_index is None:
         return None
-    proposal = proposal_for_session(session, blocks=blocks)
+    proposal = proposal_for_session(session, blocks=blocks, instructors=instructors)
     if not worth_searching(evaluate(proposal, now=now)):
         return None
     return next_free_slots(proposal, now=now, moved={moved_index}, count=count)
