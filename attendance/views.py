@@ -248,7 +248,7 @@ def roster_context(user: Any, session: Session, *, upcoming: bool) -> dict[str, 
         "roster": list(roster_for(session)),
         "waitlist": list(waitlist_for(session)),
         "can_cancel_any": manages,
-        "can_move": can(user, "waitlist", "move"),
+        "can_move_waitlist": can(user, "waitlist", "move"),
         "enrol_form": EnrolForm(auto_id="id_enrol_%s")
         if upcoming and _scope_is_all(user, "registration", "create")
         else None,

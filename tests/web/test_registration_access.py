@@ -123,7 +123,7 @@ def test_instructors_see_only_the_rosters_of_sessions_they_teach(
     # Read-only: no enrol, cancel or move forms.
     assert own.context["enrol_form"] is None
     assert not own.context["can_cancel_any"]
-    assert not own.context["can_move"]
+    assert not own.context["can_move_waitlist"]
     assert "Cancel registration" not in html
     assert reverse("attendance:registration-enrol", args=[full_session.pk]) not in html
 
