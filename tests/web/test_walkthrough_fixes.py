@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from scheduling.models import Session
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +41,15 @@ def test_editable_session_still_offers_block_move(
     move = reverse("scheduling:block-move", args=[session.pk, block.pk])
     assert move in html
     assert client.get(move).status_code == 200
+
+
+def test_closure_labels_name_the_venue_zone(coordinator: Any, page_client: Any) -> None:
+    """The Edit/Delete links of a New York closure from midnight said "closed 2027-01-26
+    05:00" (UTC, unnamed) while the row beside them said 00:00 EST."""
+    site = factories.SiteFactory(name="Midtown", time_zone="America/New_York")
+    room = factories.RoomFactory(site=site, name="Chelsea")
+    starts = dt.datetime(2027, 1, 26, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    factories.RoomClosureFactory(room=room, starts_at=starts, reason="Carpet replacement")
+    html = page_client(coordinator).get(reverse("manage:closures-list")).content.decode()
+    assert "Midtown / Chelsea closed 2027-01-26 00:00 EST: Carpet replacement" in html
+    assert "closed 2027-01-26 05:00" not in html
