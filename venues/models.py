@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -77,7 +79,10 @@ class RoomClosure(TimeStampedModel):
         indexes = [models.Index(fields=["room", "starts_at", "ends_at"])]
 
     def __str__(self) -> str:
-        return f"{self.room} closed {self.starts_at:%Y-%m-%d %H:%M}: {self.reason}"
+        # In the venue's zone, named: the stored instant is UTC (a New York closure from
+        # midnight read "05:00" with no zone in the manage page's Edit/Delete labels).
+        local = self.starts_at.astimezone(zoneinfo.ZoneInfo(self.room.site.time_zone))
+        return f"{self.room} closed {local:%Y-%m-%d %H:%M %Z}: {self.reason}"
 
 
 class VirtualClassroomProvider(models.TextChoices):
