@@ -381,9 +381,17 @@ def measure_naive(world: World, requests: int) -> Timing:
     )
 
 
+def month_date(world: World) -> dt.date:
+    """The first day of the instructor's next calendar month: inside the schedule, full."""
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(ZONE)).date()
+    return (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 def pages(world: World) -> dict[str, str]:
-    """The calendar pages measured, by result key (the month view is still to come)."""
+    """The calendar pages measured, by result key."""
     return {
+        # The instructor's own month (about 120 of their sessions), as they see it.
+        "month": reverse("calendar:mine") + f"?view=month&date={month_date(world).isoformat()}",
         # The site's 50 rooms over this week (about 560 blocks), as a coordinator sees it.
         "resource_week": reverse("scheduling:resource-calendar")
         + f"?rows=rooms&site={world.site.pk}&span=week",
@@ -394,7 +402,12 @@ def measure_resource_week(world: World, requests: int) -> Timing:
     return measure_page(signed_in(world.coordinator), pages(world)["resource_week"], requests)
 
 
+def measure_month(world: World, requests: int) -> Timing:
+    return measure_page(signed_in(world.user), pages(world)["month"], requests)
+
+
 MEASURES: dict[str, Callable[[World, int], Timing]] = {
+    "month": measure_month,
     "feed": measure_feed,
     "feed_304": measure_feed_304,
     "naive_feed": measure_naive,
