@@ -180,9 +180,7 @@ def instructor_entries(
     """An instructor's teaching, unavailability and working hours between `start` and `end`
     (three queries); also the unavailability rows, for the page's remove buttons."""
     rows = (
-        _blocks(start, end)
-        .filter(session__assignments__instructor=instructor)
-        .values(*_ROW_FIELDS)
+        _blocks(start, end).filter(session__assignments__instructor=instructor).values(*_ROW_FIELDS)
     )
     url = _session_url()
     labels = {"video": _("Video call"), "no_room": _("No room yet")}
