@@ -400,3 +400,14 @@ def test_the_schedule_filtered_by_instructor_links_to_their_calendar(
     ).content.decode()
     assert len(_entries(html)) == 1
     assert reverse("calendar:instructor", args=[instructor.pk]) + "?view=week" in html
+
+
+def test_my_calendar_month_costs_seven_queries_for_twenty_sessions(
+    page_client, instructor, schedule
+):
+    """Session, user, roles, the instructor, their blocks, unavailability, working hours."""
+    _many(schedule, 20)
+    client = page_client(instructor.user)
+    count, response = _queries(client, "calendar:mine", view="month", date="2030-03-04")
+    assert count == 7
+    assert len([k for k in _entries(response.content.decode()) if k.startswith("block-")]) == 20
