@@ -1,5 +1,5 @@
 """ "Add to calendar": a learner's registration as an iCalendar download (METHOD:PUBLISH) with
-the same UIDs, times and places as the emailed invites (`attendance.emails.invite_events`), so
+the same UIDs, times and places as the emailed invites (`scheduling.invite_facts.invite_events`), so
 an imported copy and an emailed one are the same events. The join link only for a confirmed
 seat."""
 
@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from attendance.emails import invite_events, session_facts
 from attendance.models import Registration, RegistrationStatus
 from notifications.ical import invite
+from scheduling.invite_facts import invite_events, session_facts
 from tms.timezones import reader_zone
 from tms.views import policy_required
 

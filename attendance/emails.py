@@ -18,69 +18,13 @@ from django.utils.translation import gettext as _
 from attendance.models import Registration, RegistrationStatus, RosterMessage
 from attendance.services.seats import waitlist_position
 from attendance.tokens import course_waitlist_token, offer_token
-from notifications.ical import InviteEvent, block_uid, invite
+from notifications.ical import invite
 from notifications.models import OutboxMessage
 from notifications.registry import Rendered, Superseded, register
-from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
+from scheduling.invite_facts import block_facts, invite_events, session_facts
+from scheduling.models import Session, SessionBlock
 from tms.links import absolute_link
 from tms.timezones import reader_zone
-
-
-def _part(block: SessionBlock, local: zoneinfo.ZoneInfo) -> dict[str, Any]:
-    """One block for a reader: its times in their zone, and where it is."""
-    return {
-        "starts": block.starts_at.astimezone(local),
-        "ends": block.ends_at.astimezone(local),
-        "room": str(block.room.name) if block.room else "",
-        "site": str(block.room.site.name) if block.room else "",
-        "address": str(block.room.site.address) if block.room else "",
-        "cancelled": block.status != BlockStatus.ACTIVE,
-        "id": block.pk,
-    }
-
-
-def session_facts(session: Session, *, zone: str, show_join_link: bool) -> dict[str, Any]:
-    """Course, blocks in the reader's zone, and where: room and address, or the join link."""
-    local = zoneinfo.ZoneInfo(zone)
-    blocks = [
-        _part(b, local) for b in session.blocks.select_related("room__site").order_by("starts_at")
-    ]
-    return {
-        "session": session,
-        "course": session.course,
-        "blocks": blocks,
-        "time_zone": zone,
-        "is_virtual": session.delivery_mode == DeliveryMode.VILT,
-        "join_url": session.join_url if show_join_link else "",
-        "session_url": absolute_link("scheduling:session-detail", session.pk),
-    }
-
-
-def invite_events(
-    facts: dict[str, Any], *, include_join_link: bool, owner: str
-) -> list[InviteEvent]:
-    """One VEVENT per block, with the block's UID for this registration (`owner`)."""
-    session: Session = facts["session"]
-    events = []
-    for block in facts["blocks"]:
-        where = (
-            session.join_url
-            if facts["is_virtual"] and include_join_link
-            else ", ".join(x for x in (block["room"], block["site"], block["address"]) if x)
-        )
-        events.append(
-            InviteEvent(
-                uid=block_uid(block["id"], owner),
-                starts_at=block["starts"],
-                ends_at=block["ends"],
-                summary=f"{session.course.code} {session.course.title}",
-                location=where,
-                description=facts["session_url"],
-                url=facts["session_url"],
-                cancelled=block["cancelled"],
-            )
-        )
-    return events
 
 
 def _calendar_part(
@@ -209,7 +153,7 @@ def build_reminder(message: OutboxMessage) -> Rendered:
     context = {
         **facts,
         # "part", not "block": templates that extend another one have a `block` of their own.
-        "part": _part(block, local),
+        "part": block_facts(block, local),
         "hours": message.context["hours"],
         "recipient": recipient,
         "is_instructor": is_teacher,

@@ -18,12 +18,13 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import events
 from notifications.services import MessageSpec, messages_enqueue
+from tms.account_search import with_every_word
 from tms.exceptions import RuleViolation
 from tms.roles import Role
 from tms.writes import apply_changes, clean_and_save
@@ -45,14 +46,7 @@ def learner_list() -> QuerySet[User]:
 
 def learner_search(learners: QuerySet[User], text: str) -> QuerySet[User]:
     """Narrow to accounts whose name, email or username contains every word of `text`."""
-    for word in text.split()[:5]:
-        learners = learners.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(username__icontains=word)
-        )
-    return learners
+    return with_every_word(learners, text)
 
 
 def learner_suggestions(text: str) -> list[User]:

@@ -17,8 +17,6 @@ skipped too: nobody is told about a change to something they never heard of.
 
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -26,14 +24,13 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from notifications import events
-from notifications.ical import InviteEvent, block_uid, invite
+from notifications.ical import invite
 from notifications.models import OutboxMessage
 from notifications.registry import Rendered, Superseded, register
 from notifications.selectors import may_have_reached
+from scheduling.invite_facts import invite_events, session_facts
 from scheduling.models import (
     AssignmentRole,
-    BlockStatus,
-    DeliveryMode,
     InstructorAssignment,
     Session,
     SessionBlock,
@@ -44,64 +41,12 @@ from scheduling.services.instructor_invites import (
     INVITE_TEMPLATE,
     InviteReason,
 )
-from tms.links import absolute_link
 from tms.timezones import local_label, reader_zone
 
 
 def assignment_owner(assignment_id: int) -> str:
     """The UID owner of an assignment's events: invites and the instructor's feed agree."""
     return f"a{assignment_id}"
-
-
-def _part(block: SessionBlock, local: zoneinfo.ZoneInfo) -> dict[str, Any]:
-    room = block.room
-    return {
-        "id": block.pk,
-        "starts": block.starts_at.astimezone(local),
-        "ends": block.ends_at.astimezone(local),
-        "room": str(room.name) if room else "",
-        "site": str(room.site.name) if room else "",
-        "address": str(room.site.address) if room else "",
-        "cancelled": block.status != BlockStatus.ACTIVE,
-    }
-
-
-def _facts(session: Session, blocks: Iterable[SessionBlock], zone: str) -> dict[str, Any]:
-    local = zoneinfo.ZoneInfo(zone)
-    return {
-        "session": session,
-        "course": session.course,
-        "blocks": [_part(b, local) for b in blocks],
-        "time_zone": zone,
-        "is_virtual": session.delivery_mode == DeliveryMode.VILT,
-        "join_url": session.join_url,
-        "session_url": absolute_link("scheduling:session-detail", session.pk),
-    }
-
-
-def _events(facts: dict[str, Any], assignment_id: int) -> list[InviteEvent]:
-    session: Session = facts["session"]
-    owner = assignment_owner(assignment_id)
-    events = []
-    for block in facts["blocks"]:
-        where = (
-            session.join_url
-            if facts["is_virtual"]
-            else ", ".join(x for x in (block["room"], block["site"], block["address"]) if x)
-        )
-        events.append(
-            InviteEvent(
-                uid=block_uid(block["id"], owner),
-                starts_at=block["starts"],
-                ends_at=block["ends"],
-                summary=f"{session.course.code} {session.course.title}",
-                location=where,
-                description=facts["session_url"],
-                url=facts["session_url"],
-                cancelled=block["cancelled"],
-            )
-        )
-    return events
 
 
 def _first_start(facts: dict[str, Any]) -> str:
@@ -141,7 +86,7 @@ def _calendar(
     session: Session = facts["session"]
     text = invite(
         method=method,
-        events=_events(facts, assignment_id),
+        events=invite_events(facts, include_join_link=True, owner=assignment_owner(assignment_id)),
         sequence=sequence,
         time_zone=session.time_zone,
         attendee_email=person.email,
@@ -175,7 +120,7 @@ def build_instructor_invite(message: OutboxMessage) -> Rendered:
         reason = InviteReason.ASSIGNED  # the earlier versions were superseded unsent
     zone = reader_zone(person, session.time_zone)
     blocks = session.blocks.select_related("room__site").order_by("starts_at", "pk")
-    facts = _facts(session, blocks, zone)
+    facts = session_facts(session, zone=zone, show_join_link=True, blocks=blocks)
     return Rendered(
         subject=_subject(reason, facts),
         context={
@@ -207,7 +152,9 @@ def build_instructor_cancel(message: OutboxMessage) -> Rendered:
     session = Session.objects.select_related("course").get(pk=context["session_id"])
     zone = reader_zone(person, session.time_zone)
     blocks = SessionBlock.objects.filter(pk__in=context["block_ids"]).select_related("room__site")
-    facts = _facts(session, blocks.order_by("starts_at", "pk"), zone)
+    facts = session_facts(
+        session, zone=zone, show_join_link=True, blocks=blocks.order_by("starts_at", "pk")
+    )
     return Rendered(
         subject=_subject(context["reason"], facts),
         context={

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from instructors import services
 from instructors.models import Instructor
+from tms.account_search import with_every_word
 from tms.crud import Column, Resource, ResourceForm
 from tms.forms import time_zone_choices
 
@@ -76,14 +77,7 @@ def instructor_rows() -> QuerySet[Instructor]:
 
 
 def _search(rows: QuerySet[Instructor], text: str) -> QuerySet[Instructor]:
-    for word in text.split()[:5]:
-        rows = rows.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(user__username__icontains=word)
-        )
-    return rows
+    return with_every_word(rows, text, account="user__")
 
 
 def _create(request: HttpRequest, form: ResourceForm) -> Any:
