@@ -402,12 +402,13 @@ def test_the_schedule_filtered_by_instructor_links_to_their_calendar(
     assert reverse("calendar:instructor", args=[instructor.pk]) + "?view=week" in html
 
 
-def test_my_calendar_month_costs_seven_queries_for_twenty_sessions(
+def test_my_calendar_month_costs_eight_queries_for_twenty_sessions(
     page_client, instructor, schedule
 ):
-    """Session, user, roles, the instructor, their blocks, unavailability, working hours."""
+    """Session, user, roles, the instructor, their blocks, unavailability, working hours, and
+    the subscribe block's feed token."""
     _many(schedule, 20)
     client = page_client(instructor.user)
     count, response = _queries(client, "calendar:mine", view="month", date="2030-03-04")
-    assert count == 7
+    assert count == 8
     assert len([k for k in _entries(response.content.decode()) if k.startswith("block-")]) == 20
