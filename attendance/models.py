@@ -12,11 +12,12 @@ the queue.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from scheduling.models import Course, Session
+from scheduling.models import Course, Session, SessionBlock
 from tms.models import TimeStampedModel
 
 
@@ -256,3 +257,155 @@ class RosterMessage(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.session_id}: {self.subject}"
+
+
+class AttendanceStatus(models.TextChoices):
+    """What a learner did in one block. Present, late and left early count as attended."""
+
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+# The one definition of "was there" (completion rules and reports read it).
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
+class AttendanceSource(models.TextChoices):
+    ROSTER = "roster", _("Marked on the roster")
+    CHECK_IN = "check_in", _("Self check-in")
+    REPORT = "report", _("Participant report")
+
+
+class AttendanceRecord(TimeStampedModel):
+    """Attendance of one registration in one block: the outcome per block, apart from the
+    enrolment status (marking never frees or takes a seat). Written only through
+    attendance/services/marking.py, which checks that the block is the registration's
+    session's and marks changes after sign-off as late edits with their reason."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="attendance"
+    )
+    block = models.ForeignKey(SessionBlock, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    # Unknown (blank) unless a report or the instructor gives it.
+    minutes_attended = models.PositiveIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=16, choices=AttendanceSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    # Changed after the session's attendance was signed off; the reason is kept.
+    late_edit = models.BooleanField(default=False)
+    late_edit_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["block", "registration"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "block"], name="one_attendance_record_per_block"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AttendanceStatus.values),
+                name="attendance_status_is_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_edit=False) | ~Q(late_edit_reason=""),
+                name="late_attendance_edit_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["block", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} in block {self.block_id}: {self.status}"
+
+
+class AttendanceSignOff(TimeStampedModel):
+    """The lead instructor submitted the session's attendance; outcomes (`Completion`) were
+    derived from it then. Later changes to attendance are late edits."""
+
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="sign_off")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_off_at"]
+
+    def __str__(self) -> str:
+        return f"session {self.session_id} signed off at {self.signed_off_at:%Y-%m-%d %H:%M}"
+
+
+class ParticipantReport(TimeStampedModel):
+    """A meeting's participant report (Zoom, Teams...) imported for one block. The same file
+    (by SHA-256) imported again for the same block changes nothing."""
+
+    block = models.ForeignKey(
+        SessionBlock, on_delete=models.PROTECT, related_name="participant_reports"
+    )
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=32)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    row_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["block", "file_sha256"], name="participant_report_imported_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} for block {self.block_id}"
+
+
+class ParticipantMatch(models.TextChoices):
+    EMAIL = "email", _("Matched by email")
+    NAME = "name", _("Matched by name (check it)")
+    UNMATCHED = "unmatched", _("Not matched")
+    RESOLVED = "resolved", _("Matched by the instructor")
+    IGNORED = "ignored", _("Not a learner (ignored by the instructor)")
+
+
+class ParticipantReportEntry(models.Model):
+    """One person of an imported report, their rows merged: never dropped, so an unmatched
+    participant stays listed until the instructor resolves or ignores them."""
+
+    report = models.ForeignKey(ParticipantReport, on_delete=models.CASCADE, related_name="entries")
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    # Report lines this person came from (1-based, header = 1), for the instructor to check.
+    lines = ArrayField(models.PositiveIntegerField(), default=list)
+    minutes = models.PositiveIntegerField()
+    match = models.CharField(max_length=16, choices=ParticipantMatch.choices)
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participant_entries",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["report", "match", "name", "pk"]
+        verbose_name_plural = "participant report entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(match__in=["unmatched", "ignored"]) | Q(registration__isnull=False),
+                name="matched_participant_has_registration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email}: {self.minutes} min ({self.match})"

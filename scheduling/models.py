@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,13 @@ class TsTzRange(Func):
 class DeliveryMode(models.TextChoices):
     ILT = "ilt", _("In a room (ILT)")
     VILT = "vilt", _("On a video call (VILT)")
+
+
+class CompletionRule(models.TextChoices):
+    """How a course decides, at sign-off, whether a registration is completed."""
+
+    EVERY_BLOCK = "every_block", _("Attended every block (present, late or left early)")
+    MINUTES = "minutes", _("Attended at least a share of all block minutes")
 
 
 class Course(TimeStampedModel):
@@ -52,12 +59,37 @@ class Course(TimeStampedModel):
         "self", symmetrical=False, blank=True, related_name="required_by"
     )
     active = models.BooleanField(default=True)
+    # How attendance becomes an outcome at sign-off (attendance/services/completion_rules.py).
+    completion_rule = models.CharField(
+        max_length=16, choices=CompletionRule.choices, default=CompletionRule.EVERY_BLOCK
+    )
+    completion_percent = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("For the minutes rule: share of all block minutes a learner must attend."),
+    )
+    # A participant report (VILT) marks a learner present in a block from this share of it.
+    attendance_threshold_percent = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Share of a block a learner must attend to count as present in it."),
+    )
 
     class Meta:
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(default_capacity__gte=1), name="course_default_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(completion_percent__gte=1, completion_percent__lte=100),
+                name="course_completion_percent_is_a_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    attendance_threshold_percent__gte=1, attendance_threshold_percent__lte=100
+                ),
+                name="course_attendance_threshold_is_a_share",
             ),
             models.CheckConstraint(
                 condition=~Q(delivery_modes=[]), name="course_has_a_delivery_mode"
