@@ -163,7 +163,7 @@ def check_in_panel(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse
         "attendance/check_in_panel.html",
         {
             "session": session,
-            "block": block,
+            "cblock": block,  # not "block": inside {% block %} that name is the template's
             "blocks": blocks,
             "panel": panel_for(block, zone=zone, now=timezone.now()),
             "poll_seconds": POLL_SECONDS,
@@ -183,7 +183,7 @@ def check_in_panel_code(request: HttpRequest, pk: int, block_pk: int) -> HttpRes
         "attendance/partials/check_in_code.html",
         {
             "session": session,
-            "block": block,
+            "cblock": block,  # not "block": inside {% block %} that name is the template's
             "panel": panel_for(block, zone=_zone(request, session), now=timezone.now()),
             "poll_seconds": POLL_SECONDS,
         },
