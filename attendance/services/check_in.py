@@ -25,6 +25,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -72,7 +73,7 @@ _LOOK_BACK = dt.timedelta(hours=2)
 
 
 class CheckInRefused(DomainError):
-    status_code = 409
+    status_code = HTTPStatus.CONFLICT
     code = "check_in_refused"
 
 
@@ -89,7 +90,7 @@ class CheckInOtherSession(CheckInRefused):
 
 
 class CheckInNotRegistered(CheckInRefused):
-    status_code = 403
+    status_code = HTTPStatus.FORBIDDEN
     code = "check_in_not_registered"
 
 
@@ -102,7 +103,7 @@ class CheckInWrongCode(DomainError):
 
 
 class TooManyCheckInTries(DomainError):
-    status_code = 429
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
     code = "too_many_tries"
 
 
