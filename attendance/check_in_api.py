@@ -26,7 +26,7 @@ from attendance.checkin_codes import (
 )
 from attendance.services.check_in import attendance_check_in
 from scheduling.api import SessionPolicyMixin
-from scheduling.models import BlockStatus, SessionBlock
+from scheduling.models import BlockStatus, DeliveryMode, SessionBlock
 from tms.api import ErrorSerializer, PolicyMixin
 
 
@@ -94,6 +94,8 @@ class CheckInCodeApi(SessionPolicyMixin, APIView):
     def get(self, request: Request, pk: int, block_pk: int) -> Response:
         session = self.session(pk)  # 404 if invisible; instructors: only sessions they teach
         try:
+            if session.delivery_mode != DeliveryMode.ILT:  # online: the participant report
+                raise SessionBlock.DoesNotExist
             block = session.blocks.get(pk=block_pk, status=BlockStatus.ACTIVE)
         except SessionBlock.DoesNotExist:
             raise NotFound() from None

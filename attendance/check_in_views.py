@@ -39,7 +39,7 @@ from attendance.checkin_codes import (
 )
 from attendance.models import AttendanceRecord, AttendanceSource, Registration, RegistrationStatus
 from attendance.services.check_in import attendance_check_in, clock_text
-from scheduling.models import BlockStatus, Session, SessionBlock
+from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
 from scheduling.selectors import session_get_for, session_is_taught_by
 from tms.exceptions import DomainError
 from tms.permissions import Scope
@@ -128,6 +128,9 @@ def _session_for_panel(request: HttpRequest, pk: int) -> Session:
         raise Http404(_("No such session.")) from None
     if not may_show_code(request.user, session):
         raise PermissionDenied
+    if session.delivery_mode != DeliveryMode.ILT:
+        # Online sessions take attendance from the meeting's participant report.
+        raise Http404(_("Self check-in is for sessions in a room."))
     return session
 
 

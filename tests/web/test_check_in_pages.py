@@ -238,3 +238,17 @@ def test_the_roster_links_to_the_panel_for_those_who_may_show_the_code(
     for who in ("coordinator", "instructor", "auditor"):
         html = page_client(persona[who]).get(roster).content.decode()
         assert (f'href="{start}"' in html) == (who in PANEL_ALLOWED), who
+
+
+def test_online_sessions_have_no_check_in_panel(schedule, host_account, coordinator, page_client):
+    online = schedule(status="scheduled", mode="vilt", host_account=host_account)
+    assert page_client(coordinator).get(_panel(online)).status_code == 404
+    roster = page_client(coordinator).get(reverse("attendance:roster", args=[online.pk]))
+    assert "Show the check-in code" not in roster.content.decode()
+
+
+def test_the_panel_counts_the_learners_checked_in(seated, learner, instructor, page_client):
+    code = current_code(seated.blocks.get().pk, DURING)
+    page_client(learner).post(PAGE, {"code": code})
+    html = page_client(instructor.user).get(_panel(seated, "attendance:check-in-code")).content
+    assert "1 of 1 learner checked in." in html.decode()
