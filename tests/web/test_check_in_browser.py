@@ -101,3 +101,13 @@ def test_a_learner_checks_in_with_the_code_on_the_instructors_panel(
     assert [p for p in learner_watch.problems if "status of 409" not in p] == []
     learner_context.close()
     context.close()
+
+    # Projected on a wall: the same panel at 1280 px.
+    context, wall, watch = _open(browser)
+    _sign_in(wall, base, "instructor")
+    wall.goto(f"{base}/sessions/{soon.pk}/check-in/")
+    wall.get_by_text("1 of 1 learner checked in.").wait_for()
+    _assert_accessible(wall, "the check-in panel at 1280px")
+    _shot(wall, "check-in-panel")
+    assert watch.problems == []
+    context.close()
