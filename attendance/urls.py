@@ -4,6 +4,7 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 from django.urls import path
 
 from attendance import calendar_views, catalog, roster_views, views
+from attendance.check_in_urls import urlpatterns as check_in_urlpatterns
 
 app_name = "attendance"
 
@@ -55,3 +56,5 @@ urlpatterns += [
     path("registrations/<id:pk>/promote/", roster_views.promote_chosen, name="waitlist-promote"),
     path("sessions/<id:pk>/roster/message/", roster_views.message_everyone, name="roster-message"),
 ]
+# Self check-in (attendance.check_in_urls).
+urlpatterns += check_in_urlpatterns

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
-from attendance import roster_api
+from attendance import check_in_api, roster_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -193,6 +193,17 @@ attendance_patterns = [
         name="message-preview",
     ),
 ]
+
+# Self check-in (attendance.check_in_api).
+check_in_patterns = [
+    path("check-in/", check_in_api.CheckInApi.as_view(), name="check-in"),
+    path(
+        "sessions/<id:pk>/blocks/<id:block_pk>/check-in-code/",
+        check_in_api.CheckInCodeApi.as_view(),
+        name="check-in-code",
+    ),
+]
+attendance_patterns += check_in_patterns
 
 notifications_patterns = [
     path("messages/", notifications_api.MessageListApi.as_view(), name="message-list"),

@@ -170,6 +170,13 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "create":      {LE: OWN},
         "delete":      {LE: OWN},
     },
+    # Self check-in (attendance/services/check_in.py): learners check themselves in; the live
+    # code is shown to coordinators and the session's instructors (not to auditors: it is a
+    # key to a write, not a record) ----------------------------------------------------------
+    "check_in": {
+        "create":      {LE: OWN},
+        "code":        {CO: ALL, IN: OWN},
+    },
     # Calendar pages (no API): "list" is the schedule of every session, "retrieve" one
     # instructor's calendar ------------------------------------------------------------------
     "calendar": {

@@ -233,6 +233,8 @@ if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
+# Self check-in codes are accepted until this long after a block ends (attendance/checkin_codes.py).
+CHECKIN_GRACE_MINUTES = _int("CHECKIN_GRACE_MINUTES", 15, minimum=0)
 # `serve_all` (make run) sets it from the address it serves on when it is unset.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INVITE_ORGANIZER_EMAIL = os.environ.get("INVITE_ORGANIZER_EMAIL", "training@localhost")

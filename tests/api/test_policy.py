@@ -205,6 +205,7 @@ LEARNER_ONLY = {
     ("registration", "respond_offer"),
     ("course_waitlist", "create"),
     ("course_waitlist", "delete"),
+    ("check_in", "create"),  # checking oneself in with the code shown in the room
 }
 # The only things a learner changes: their own registrations and any-date waitlist places.
 # Everyone's own calendar subscription links (issue, regenerate, revoke): no schedule changes.
@@ -225,8 +226,13 @@ def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
 
 
 # The only things an instructor changes: their own unavailability ("My calendar") and their
-# own calendar subscription.
-INSTRUCTOR_WRITES = {("unavailability", "create"), ("unavailability", "delete"), *OWN_FEEDS}
+# own calendar subscription; and they run check-in (show the live code) for their sessions.
+INSTRUCTOR_WRITES = {
+    ("unavailability", "create"),
+    ("unavailability", "delete"),
+    *OWN_FEEDS,
+    ("check_in", "code"),
+}
 
 
 def test_instructors_change_only_their_own_unavailability_and_subscriptions(instructor):
