@@ -71,7 +71,8 @@ def _rechain_locked(learner_id: int, certification_id: int) -> None:
     LearnerCertification.objects.filter(
         learner_id=learner_id, certification_id=certification_id, current=True
     ).update(current=False)
-    for row, successor in zip(valid, [*valid[1:], None], strict=True):
+    successors: list[LearnerCertification | None] = [*valid[1:], None] if valid else []
+    for row, successor in zip(valid, successors, strict=True):
         wanted = successor.pk if successor is not None else None
         is_current = successor is None
         if row.superseded_by_id != wanted or is_current:
