@@ -84,7 +84,7 @@ def _grid(rows: list[MatrixRow]) -> tuple[list[dict[str, Any]], dict[str, int]]:
 
 
 @require_GET
-@policy_required("compliance_matrix", "retrieve")
+@policy_required("compliance_matrix", "retrieve", everyone=True)
 def matrix_page(request: HttpRequest) -> HttpResponse:
     form = MatrixFilterForm(request.GET or None)
     filters: dict[str, Any] = {}

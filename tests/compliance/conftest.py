@@ -54,3 +54,36 @@ def attended(schedule, course):  # type: ignore[no-untyped-def]
 
 COMPLETED = CompletionStatus.COMPLETED
 NOT_COMPLETED = CompletionStatus.NOT_COMPLETED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_root(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """As for tests/web: WhiteNoise warns (an error here) without a STATIC_ROOT folder."""
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("staticfiles")):
+        yield
+
+
+@pytest.fixture
+def page_client(client):  # type: ignore[no-untyped-def]
+    """A test client signed in as `user` (None: anonymous)."""
+
+    def signed_in(user: Any) -> Any:
+        client.logout()
+        if user is not None:
+            client.force_login(user, backend="tms.backends.UserWithProfilesBackend")
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def certified(learner, attended, certification):  # type: ignore[no-untyped-def]
+    """`learner`'s FIRE-1 certificate from the 4 March 2030 session."""
+    from compliance.services.certifications import certifications_issue_for_completion
+
+    completion = attended({learner: COMPLETED})[learner]
+    return certifications_issue_for_completion(
+        completion=completion, now=at("2030-03-04", "18:00")
+    )[0]
