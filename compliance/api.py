@@ -124,7 +124,9 @@ class RequirementDetailApi(PolicyMixin, APIView):
 
     @extend_schema(responses={200: RequirementOutput})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(RequirementOutput(self.get_visible(selectors.requirement_list(), pk=pk)).data)
+        return Response(
+            RequirementOutput(self.get_visible(selectors.requirement_list(), pk=pk)).data
+        )
 
     @extend_schema(request=RequirementInput, responses={200: RequirementOutput})
     def patch(self, request: Request, pk: int) -> Response:

@@ -38,7 +38,7 @@ def certificate_context(certificate: LearnerCertification) -> dict[str, Any]:
 
 def certificate_pdf(certificate: LearnerCertification) -> bytes:
     """The certificate as PDF bytes."""
-    from weasyprint import HTML  # imported late: it loads pango when first used
+    from weasyprint import HTML  # type: ignore[import-untyped]  # loads pango: late
 
     context = certificate_context(certificate)
     with timezone.override(context["zone"]):

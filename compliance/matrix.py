@@ -118,9 +118,7 @@ def _audience(requirements: Sequence[Requirement]) -> dict[int, list[Any]]:
             department_key=Lower(Trim(Coalesce("profile__department", models.Value("")))),
             role_ids=ArrayAgg("groups__id", distinct=True, default=models.Value([])),
         )
-        .filter(
-            Q(groups__id__in=group_ids) | Q(department_key__in=departments) | Q(pk__in=listed)
-        )
+        .filter(Q(groups__id__in=group_ids) | Q(department_key__in=departments) | Q(pk__in=listed))
         .order_by("last_name", "first_name", "username", "pk")
         .distinct()
     )
@@ -169,18 +167,14 @@ def matrix_rows(
         people = {pk: p for pk, p in people.items() if pk == learner_id}
     wanted_department = department.strip().lower()
     if wanted_department:
-        people = {
-            pk: p
-            for pk, p in people.items()
-            if p.department_key == wanted_department
-        }
+        people = {pk: p for pk, p in people.items() if p.department_key == wanted_department}
     certification_ids = {c.pk for r in requirements for c in r.certifications.all()}
     current: dict[tuple[int, int], LearnerCertification] = {}
     if people and certification_ids:
-        for certificate in LearnerCertification.objects.filter(
+        for held in LearnerCertification.objects.filter(
             current=True, learner_id__in=list(people), certification_id__in=certification_ids
         ).select_related("completion__registration__session__course"):
-            current[(certificate.learner_id, certificate.certification_id)] = certificate
+            current[(held.learner_id, held.certification_id)] = held
     rows: list[MatrixRow] = []
     for requirement in requirements:
         certifications = sorted(requirement.certifications.all(), key=lambda c: (c.code, c.pk))

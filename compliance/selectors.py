@@ -23,7 +23,9 @@ def requirement_list() -> QuerySet[Requirement]:
     )
 
 
-def learner_certification_list(user: Any, *, action: str = "list") -> QuerySet[LearnerCertification]:
+def learner_certification_list(
+    user: Any, *, action: str = "list"
+) -> QuerySet[LearnerCertification]:
     """Certificates `user` may see (by the policy table's `learner_certification` rule), with
     their evidence: newest first."""
     rows = LearnerCertification.objects.select_related(

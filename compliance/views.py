@@ -67,8 +67,12 @@ def _grid(rows: list[MatrixRow]) -> tuple[list[dict[str, Any]], dict[str, int]]:
         )
         person = section["people"].setdefault(
             row.learner_id,
-            {"name": row.learner_name, "email": row.learner_email, "department": row.department,
-             "cells": {}},
+            {
+                "name": row.learner_name,
+                "email": row.learner_email,
+                "department": row.department,
+                "cells": {},
+            },
         )
         person["cells"][row.certification_id] = row
     grid = []

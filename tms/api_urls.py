@@ -233,9 +233,7 @@ compliance_patterns = [
         compliance_api.RequirementDetailApi.as_view(),
         name="requirement-detail",
     ),
-    path(
-        "compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"
-    ),
+    path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
 ]
 
 v1_patterns = [

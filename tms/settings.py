@@ -243,7 +243,9 @@ try:
         reverse=True,
     )
 except ValueError:
-    raise ImproperlyConfigured("CERTIFICATION_REMINDER_DAYS must be whole days, e.g. 60,30,7") from None
+    raise ImproperlyConfigured(
+        "CERTIFICATION_REMINDER_DAYS must be whole days, e.g. 60,30,7"
+    ) from None
 if any(d < 1 or d > 366 for d in CERTIFICATION_REMINDER_DAYS):
     raise ImproperlyConfigured("CERTIFICATION_REMINDER_DAYS must be between 1 and 366 days")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)

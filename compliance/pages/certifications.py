@@ -51,9 +51,7 @@ def _create(request: HttpRequest, form: ResourceForm) -> Any:
 
 
 def _update(request: HttpRequest, certification: Certification, form: ResourceForm) -> Any:
-    return services.certification_update(
-        certification_id=certification.pk, changes=form.values()
-    )
+    return services.certification_update(certification_id=certification.pk, changes=form.values())
 
 
 def _delete(request: HttpRequest, certification: Certification) -> None:

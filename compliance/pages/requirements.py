@@ -99,9 +99,7 @@ REQUIREMENTS = Resource(
     columns=[
         Column(_("Name"), lambda r: r.name),
         Column(_("Who"), _audience),
-        Column(
-            _("Certifications"), lambda r: ", ".join(c.code for c in r.certifications.all())
-        ),
+        Column(_("Certifications"), lambda r: ", ".join(c.code for c in r.certifications.all())),
         Column(_("Expiring soon within"), lambda r: _("%d days") % r.expiring_soon_days),
     ],
     form=RequirementForm,

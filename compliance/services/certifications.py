@@ -28,7 +28,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,8 +116,8 @@ def certifications_issue_for_completion(
         else:
             issued_at = session.ends_at or completion.recorded_at
             for certification in granted:
-                row = existing.get(certification.pk)
-                if row is None:
+                held = existing.get(certification.pk)
+                if held is None:
                     LearnerCertification.objects.create(
                         learner_id=learner_id,
                         certification=certification,
@@ -132,8 +131,8 @@ def certifications_issue_for_completion(
                         ),
                     )
                     touched.add(certification.pk)
-                elif row.revoked_at is not None:
-                    LearnerCertification.objects.filter(pk=row.pk).update(revoked_at=None)
+                elif held.revoked_at is not None:
+                    LearnerCertification.objects.filter(pk=held.pk).update(revoked_at=None)
                     touched.add(certification.pk)
         for certification_id in sorted(touched):
             _rechain_locked(learner_id, certification_id)

@@ -19,7 +19,9 @@ from django.utils import timezone
 from compliance.services.certifications import certifications_issue_for_session
 
 
-def sign_off_and_certify(*, session_id: int, now: dt.datetime | None = None, **sign_off: Any) -> Any:
+def sign_off_and_certify(
+    *, session_id: int, now: dt.datetime | None = None, **sign_off: Any
+) -> Any:
     """Sign off `session_id`'s attendance (attendance's service decides the completions by the
     course's rule) and issue the certifications those completions earn, atomically.
 

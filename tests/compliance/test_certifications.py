@@ -80,7 +80,8 @@ def test_a_later_completion_recertifies_and_keeps_the_history(learner, attended,
     [new] = certifications_issue_for_completion(completion=second, now=LATER)
 
     old.refresh_from_db()
-    assert new.current and not old.current
+    assert new.current
+    assert not old.current
     assert old.superseded_by == new
     assert new.expires_at == at("2031-06-10", "12:00")
     assert LearnerCertification.objects.filter(learner=learner).count() == 2
@@ -96,7 +97,8 @@ def test_an_earlier_completion_certified_late_goes_into_the_history(
     [older] = certifications_issue_for_completion(completion=earlier, now=LATER)
 
     newest.refresh_from_db()
-    assert newest.current and not older.current
+    assert newest.current
+    assert not older.current
     assert older.superseded_by == newest
 
 
@@ -115,8 +117,10 @@ def test_a_late_not_completed_revokes_its_certificate_and_restores_the_previous(
 
     new.refresh_from_db()
     old.refresh_from_db()
-    assert new.revoked_at == LATER and not new.current
-    assert old.current and old.superseded_by is None
+    assert new.revoked_at == LATER
+    assert not new.current
+    assert old.current
+    assert old.superseded_by is None
 
     # Completed again: the same certificate (same number) is back, and current.
     restored = completion_record(
@@ -124,7 +128,8 @@ def test_a_late_not_completed_revokes_its_certificate_and_restores_the_previous(
     )
     [back] = certifications_issue_for_completion(completion=restored, now=LATER)
     old.refresh_from_db()
-    assert back.pk == new.pk and back.number == new.number
+    assert back.pk == new.pk
+    assert back.number == new.number
     assert LearnerCertification.objects.get(pk=new.pk).current
     assert old.superseded_by_id == new.pk
 

@@ -68,7 +68,8 @@ def test_each_status_with_its_evidence(learners, attended, certification):
     assert evidence.course_code == "SAFE-101"
     assert evidence.expires_at == EXPIRES
     [nothing] = [row for row in compliant if row.learner_id == never.pk]
-    assert nothing.certificate_id is None and nothing.session_id is None
+    assert nothing.certificate_id is None
+    assert nothing.session_id is None
 
 
 def test_recertification_makes_an_overdue_learner_compliant(learner, attended, certification):

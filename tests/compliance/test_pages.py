@@ -45,8 +45,13 @@ def test_the_learner_downloads_their_certificate_as_a_real_pdf(page_client, lear
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("coordinator", 200), ("auditor", 200), ("other_learner", 404), ("instructor", 403),
-     ("outsider", 403)],
+    [
+        ("coordinator", 200),
+        ("auditor", 200),
+        ("other_learner", 404),
+        ("instructor", 403),
+        ("outsider", 403),
+    ],
 )
 def test_who_may_download_a_certificate(
     who, expected, page_client, certified, coordinator, auditor, instructor, outsider

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 def certificate(learner, attended, certification):  # type: ignore[no-untyped-def]
     """FIRE-1 for `learner`, expiring 2031-03-04 12:00 Paris time."""
     completion = attended({learner: COMPLETED})[learner]
-    return certifications_issue_for_completion(completion=completion, now=at("2030-03-05", "09:00"))[0]
+    return certifications_issue_for_completion(
+        completion=completion, now=at("2030-03-05", "09:00")
+    )[0]
 
 
 def _keys() -> list[str]:
@@ -78,7 +80,9 @@ def test_a_renewed_certificate_is_not_reminded(certificate, learner, attended):
     certifications_issue_for_completion(completion=later, now=at("2030-06-11", "09:00"))
 
     # The old one's 7-day mark: nothing, it is no longer current.
-    assert certification_reminders_enqueue_due(now=certificate.expires_at - dt.timedelta(days=6)) == 0
+    assert (
+        certification_reminders_enqueue_due(now=certificate.expires_at - dt.timedelta(days=6)) == 0
+    )
 
 
 def test_a_reminder_for_a_certificate_renewed_meanwhile_is_not_sent(certificate, learner, attended):
