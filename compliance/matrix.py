@@ -10,14 +10,15 @@ one per (requirement, person, certification), in requirement, name and certifica
 It reads in a constant number of queries whatever the number of requirements and people
 (tests/compliance/test_matrix.py pins it): the requirements with their certifications, their
 chosen people, the audience with each person's roles and department, and the current
-certificates with their evidence.
+certificates with their evidence. `certificate_rows(...)` streams the issued certificates
+themselves (current, superseded and revoked) as plain `CertificateRow`s, for exports.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -228,3 +229,92 @@ def _row(
         status=status,
         **evidence,
     )
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    """One issued certificate with its evidence (for the certifications export)."""
+
+    certificate_id: int
+    certificate_number: str
+    learner_id: int
+    learner_name: str
+    learner_email: str
+    department: str
+    certification_id: int
+    certification_code: str
+    certification_name: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime | None
+    # current | superseded | revoked
+    state: str
+    superseded_by_id: int | None
+    status: str  # compliant / overdue (expiring soon by `soon_days`), as in the matrix
+    completion_id: int
+    registration_id: int
+    session_id: int
+    session_time_zone: str
+    course_code: str
+    course_title: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def certificate_rows(
+    *,
+    learner_id: int | None = None,
+    certification_ids: Iterable[int] | None = None,
+    issued_from: dt.datetime | None = None,
+    issued_to: dt.datetime | None = None,
+    include_history: bool = True,
+    soon_days: int = 60,
+    now: dt.datetime | None = None,
+) -> Iterator[CertificateRow]:
+    """Issued certificates, newest first, in one query streamed in chunks (exports)."""
+    now = now or timezone.now()
+    rows = LearnerCertification.objects.select_related(
+        "learner__profile", "certification", "completion__registration__session__course"
+    ).order_by("-issued_at", "-pk")
+    if learner_id is not None:
+        rows = rows.filter(learner_id=learner_id)
+    if certification_ids is not None:
+        rows = rows.filter(certification_id__in=list(certification_ids))
+    if issued_from is not None:
+        rows = rows.filter(issued_at__gte=issued_from)
+    if issued_to is not None:
+        rows = rows.filter(issued_at__lt=issued_to)
+    if not include_history:
+        rows = rows.filter(current=True)
+    for certificate in rows.iterator(chunk_size=2000):
+        learner = certificate.learner
+        registration = certificate.completion.registration
+        session = registration.session
+        profile = getattr(learner, "profile", None)
+        state = (
+            "revoked"
+            if certificate.revoked_at is not None
+            else ("current" if certificate.current else "superseded")
+        )
+        yield CertificateRow(
+            certificate_id=certificate.pk,
+            certificate_number=certificate.number,
+            learner_id=learner.pk,
+            learner_name=learner.get_full_name() or learner.get_username(),
+            learner_email=learner.email,
+            department=(profile.department if profile is not None else "").strip(),
+            certification_id=certificate.certification_id,
+            certification_code=certificate.certification.code,
+            certification_name=certificate.certification.name,
+            issued_at=certificate.issued_at,
+            expires_at=certificate.expires_at,
+            state=state,
+            superseded_by_id=certificate.superseded_by_id,
+            status=certificate_status(certificate, soon_days=soon_days, now=now),
+            completion_id=certificate.completion_id,
+            registration_id=registration.pk,
+            session_id=session.pk,
+            session_time_zone=session.time_zone,
+            course_code=session.course.code,
+            course_title=session.course.title,
+        )

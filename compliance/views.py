@@ -16,6 +16,7 @@ from compliance.forms import MatrixFilterForm
 from compliance.matrix import MatrixRow, MatrixStatus, matrix_rows, worst
 from compliance.models import LearnerCertification
 from compliance.selectors import learner_certification_list, my_certificates
+from tms.timezones import preferred_zone
 from tms.views import policy_required
 
 STATUS_LABELS = dict(MatrixStatus.choices)
@@ -107,5 +108,7 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
         "grid": grid,
         "counts": [(value, STATUS_LABELS[value], counts[value]) for value in MatrixStatus.values],
         "status_labels": STATUS_LABELS,
+        # The reader's zone when they chose one; else each certificate's session's zone.
+        "reader_tz": preferred_zone(request.user) or "",
     }
     return render(request, "compliance/matrix.html", context, status=status)

@@ -14,7 +14,7 @@ from compliance.services.certifications import (
     certifications_issue_for_completion,
     requirement_create,
 )
-from tests.compliance.conftest import COMPLETED
+from tests.compliance.conftest import COMPLETED, NOT_COMPLETED
 from tests.conftest import at
 from tms.exceptions import RuleViolation
 from tms.roles import Role
@@ -222,3 +222,30 @@ def test_a_requirement_names_its_audience(certification):
     with pytest.raises(RuleViolation) as refused:
         requirement_create(name="Nothing", certifications=[], audience=AudienceKind.ROLE)
     assert "certifications" in refused.value.fields
+
+
+def test_certificate_rows_list_current_superseded_and_revoked(learner, attended, certification):
+    from attendance.services.outcomes import completion_record
+    from compliance.matrix import certificate_rows
+
+    _certify(attended, [learner], day="2030-03-04")
+    _certify(attended, [learner], day="2030-06-10")
+    [newest, oldest] = list(certificate_rows(now=at("2030-07-01", "09:00")))
+    assert (newest.state, oldest.state) == ("current", "superseded")
+    assert oldest.superseded_by_id == newest.certificate_id
+    assert newest.course_code == "SAFE-101"
+
+    completion_record(
+        registration_id=newest.registration_id,
+        status=NOT_COMPLETED,
+        recorded_by=None,
+        now=at("2030-07-01", "09:00"),
+    )
+    certifications_issue_for_completion(
+        completion=learner.certifications.get(pk=newest.certificate_id).completion,
+        now=at("2030-07-01", "09:00"),
+    )
+    states = [r.state for r in certificate_rows(now=at("2030-07-01", "09:00"))]
+    assert states == ["revoked", "current"]
+    current_only = list(certificate_rows(include_history=False, now=at("2030-07-01", "09:00")))
+    assert [r.certificate_id for r in current_only] == [oldest.certificate_id]
