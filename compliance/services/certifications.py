@@ -99,8 +99,10 @@ def certifications_issue_for_completion(
         registration = completion.registration
         session = registration.session
         learner_id = registration.learner_id
-        _lock_learner(learner_id)
         granted = list(Certification.objects.filter(courses=session.course_id).order_by("pk"))
+        if not granted and not LearnerCertification.objects.filter(completion=completion).exists():
+            return []  # nothing to issue or revoke: no lock taken
+        _lock_learner(learner_id)
         existing = {
             row.certification_id: row
             for row in LearnerCertification.objects.filter(completion=completion)
@@ -149,8 +151,9 @@ def certifications_issue_for_session(
     """Certify every recorded completion of a session (sign-off calls it after writing them)."""
     issued: list[LearnerCertification] = []
     with transaction.atomic():
+        # In learner order: two sign-offs certifying the same people lock them in one order.
         for completion in Completion.objects.filter(registration__session_id=session_id).order_by(
-            "pk"
+            "registration__learner_id", "pk"
         ):
             issued += certifications_issue_for_completion(completion=completion, now=now)
     return issued
@@ -180,6 +183,7 @@ def certifications_sync(*, now: dt.datetime | None = None) -> int:
     )
     fixed = 0
     for completion in Completion.objects.filter(pk__in=missing | stale).order_by("pk"):
+        # One transaction per completion: a sweep never holds many learners' locks at once.
         certifications_issue_for_completion(completion=completion, now=now)
         fixed += 1
     return fixed
