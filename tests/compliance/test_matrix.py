@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 
-from compliance.matrix import MatrixStatus, matrix_rows
+from attendance.services.outcomes import completion_record
+from compliance.matrix import MatrixStatus, certificate_rows, matrix_rows
 from compliance.models import AudienceKind, Certification
 from compliance.services.certifications import (
     certifications_issue_for_completion,
@@ -225,9 +226,6 @@ def test_a_requirement_names_its_audience(certification):
 
 
 def test_certificate_rows_list_current_superseded_and_revoked(learner, attended, certification):
-    from attendance.services.outcomes import completion_record
-    from compliance.matrix import certificate_rows
-
     _certify(attended, [learner], day="2030-03-04")
     _certify(attended, [learner], day="2030-06-10")
     [newest, oldest] = list(certificate_rows(now=at("2030-07-01", "09:00")))

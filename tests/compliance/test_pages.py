@@ -7,11 +7,13 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from compliance.models import AudienceKind, Certification, Requirement
-from compliance.services.certifications import requirement_create
+from compliance.services.certifications import certifications_sync, requirement_create
 from tests import factories
 from tms.models import Profile
 from tms.roles import Role
@@ -188,3 +190,25 @@ def test_a_learners_department_is_edited_on_their_account_page(page_client, coor
     assert Profile.objects.get(user=learner).department == "Kitchen"
     form = page_client(coordinator).get(reverse("manage:learners-edit", args=[learner.pk]))
     assert 'value="Kitchen"' in form.content.decode()
+
+
+def test_the_matrix_page_reads_the_same_queries_for_more_people(
+    page_client, coordinator, attended, certification
+):
+    requirement_create(
+        name="Fire safety",
+        certifications=[certification],
+        audience=AudienceKind.ROLE,
+        group=Group.objects.get(name=Role.LEARNER),
+    )
+    client = page_client(coordinator)
+
+    def queries_with(n: int) -> int:
+        people = [factories.UserFactory(role=Role.LEARNER) for _ in range(n)]
+        attended(dict.fromkeys(people, "completed"), day=f"2030-03-{10 + n:02d}")
+        certifications_sync()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("compliance:matrix")).status_code == 200
+        return len(captured)
+
+    assert queries_with(2) == queries_with(8)
