@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
 from attendance import check_in_api, roster_api
+from compliance import api as compliance_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -214,12 +215,45 @@ notifications_patterns = [
     ),
 ]
 
+compliance_patterns = [
+    path(
+        "certifications/",
+        compliance_api.CertificationCollectionApi.as_view(),
+        name="certification-list",
+    ),
+    path(
+        "certifications/<id:pk>/",
+        compliance_api.CertificationDetailApi.as_view(),
+        name="certification-detail",
+    ),
+    path(
+        "learner-certifications/",
+        compliance_api.LearnerCertificationListApi.as_view(),
+        name="learner-certification-list",
+    ),
+    path(
+        "learner-certifications/<id:pk>/",
+        compliance_api.LearnerCertificationDetailApi.as_view(),
+        name="learner-certification-detail",
+    ),
+    path(
+        "requirements/", compliance_api.RequirementCollectionApi.as_view(), name="requirement-list"
+    ),
+    path(
+        "requirements/<id:pk>/",
+        compliance_api.RequirementDetailApi.as_view(),
+        name="requirement-detail",
+    ),
+    path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
+]
+
 v1_patterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include((venues_patterns, "venues"))),
     path("", include((instructors_patterns, "instructors"))),
     path("", include((attendance_patterns, "attendance"))),
     path("", include((notifications_patterns, "notifications"))),
+    path("", include((compliance_patterns, "compliance"))),
 ]
 
 app_name = "api"

@@ -201,6 +201,29 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "delete":      _COORDINATOR_ONLY,   # deactivate
         "search":      _COORDINATOR_ONLY,   # the enrolment picker's suggestions
     },
+    # Certifications and compliance: the catalogue is read by every role; a learner sees their
+    # own certificates and their own place in the matrix -------------------------------------
+    "certification": {
+        "list":        _CATALOG,
+        "retrieve":    _CATALOG,
+        "create":      _COORDINATOR_ONLY,
+        "update":      _COORDINATOR_ONLY,
+        "delete":      _COORDINATOR_ONLY,
+    },
+    "learner_certification": {
+        "list":        {CO: ALL, AU: ALL, LE: OWN},
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},   # the record and its PDF certificate
+    },
+    "requirement": {
+        "list":        _READ_ALL,
+        "retrieve":    _READ_ALL,
+        "create":      _COORDINATOR_ONLY,
+        "update":      _COORDINATOR_ONLY,
+        "delete":      _COORDINATOR_ONLY,
+    },
+    "compliance_matrix": {
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

@@ -231,6 +231,23 @@ except ValueError:
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be whole hours, e.g. 24,1") from None
 if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
+# --- Certifications ------------------------------------------------------------------------------
+# Days before a certificate expires when its holder is reminded (one mail per threshold).
+try:
+    CERTIFICATION_REMINDER_DAYS = sorted(
+        {
+            int(d)
+            for d in os.environ.get("CERTIFICATION_REMINDER_DAYS", "60,30,7").split(",")
+            if d.strip()
+        },
+        reverse=True,
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "CERTIFICATION_REMINDER_DAYS must be whole days, e.g. 60,30,7"
+    ) from None
+if any(d < 1 or d > 366 for d in CERTIFICATION_REMINDER_DAYS):
+    raise ImproperlyConfigured("CERTIFICATION_REMINDER_DAYS must be between 1 and 366 days")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
 # Self check-in codes are accepted until this long after a block ends (attendance/checkin_codes.py).
