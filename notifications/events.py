@@ -79,3 +79,9 @@ def instructor_cancel(assignment_id: int) -> str:
 def roster_message(message_id: int, user_id: int) -> str:
     """A coordinator's message to the learners of a session, one row per learner."""
     return f"roster_message:{message_id}:{user_id}"
+
+
+def attendance_sign_off_due(session_id: int, user_id: int) -> str:
+    """The reminder that a session's attendance is still not signed off: once per session
+    and recipient."""
+    return f"attendance.sign_off_due:{session_id}:{user_id}"

@@ -232,6 +232,9 @@ except ValueError:
 if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
+# Hours after a session's last block before the lead instructor and coordinators are
+# reminded that its attendance is not signed off (attendance.services.sign_off_reminders).
+ATTENDANCE_REMINDER_HOURS = _int("ATTENDANCE_REMINDER_HOURS", 24, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
 # `serve_all` (make run) sets it from the address it serves on when it is unset.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

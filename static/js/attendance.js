@@ -1,0 +1,60 @@
+// The attendance page: each row is a small form that htmx posts on every change. The server
+// answers with the row: saved, or with its field messages (400, 409: swapped in like a success).
+// A save that gets no usable answer (network down, 5xx, 403) is flagged on the row and the row
+// is left as the user set it, so "Save" tries again. No inline scripts: the CSP allows files only.
+(function () {
+  "use strict";
+
+  function rowOf(event) {
+    var elt = event.detail && event.detail.elt;
+    return elt && elt.closest ? elt.closest("[data-attendance-row]") : null;
+  }
+
+  function say(row, attribute) {
+    var state = row.querySelector("[data-row-state]");
+    if (state && state.getAttribute(attribute)) {
+      state.textContent = state.getAttribute(attribute);
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = rowOf(event);
+    if (!row) {
+      return;
+    }
+    row.classList.remove("attendance-row--failed");
+    row.classList.add("attendance-row--saving");
+    row.removeAttribute("data-save-failed");
+    say(row, "data-saving-text");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var row = rowOf(event);
+    if (row) {
+      row.classList.remove("attendance-row--saving");
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var row = rowOf(event);
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (row && (status === 400 || status === 409)) {
+      event.detail.shouldSwap = true; // the row with its messages, the user's choice kept
+      event.detail.isError = false;
+    }
+  });
+
+  function failed(event) {
+    var row = rowOf(event);
+    if (!row) {
+      return;
+    }
+    row.classList.remove("attendance-row--saving");
+    row.classList.add("attendance-row--failed");
+    row.setAttribute("data-save-failed", "true");
+    say(row, "data-failed-text");
+  }
+
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
+})();
