@@ -76,33 +76,33 @@ class CompletionChangeOutput(serializers.Serializer):
     after = EnumField(CompletionStatus.choices, enum_name="CompletionStatus")
 
 
-class CompletionOutput(serializers.Serializer):
+class AttendanceCompletionOutput(serializers.Serializer):
     registration_id = serializers.IntegerField()
     learner_id = serializers.IntegerField(source="registration.learner_id")
     status = EnumField(CompletionStatus.choices, enum_name="CompletionStatus")
     recorded_at = serializers.DateTimeField()
 
 
-class BlockOutput(serializers.Serializer):
+class AttendanceBlockOutput(serializers.Serializer):
     id = serializers.IntegerField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
 
 
-class SignOffOutput(serializers.Serializer):
+class AttendanceSignOffOutput(serializers.Serializer):
     signed_off_by_id = serializers.IntegerField()
     signed_off_at = serializers.DateTimeField()
 
 
 class AttendanceOutput(serializers.Serializer):
     session_id = serializers.IntegerField()
-    blocks = BlockOutput(many=True, help_text="Active blocks, in order.")
+    blocks = AttendanceBlockOutput(many=True, help_text="Active blocks, in order.")
     records = AttendanceRecordOutput(many=True)
-    sign_off = SignOffOutput(allow_null=True)
-    completions = CompletionOutput(many=True)
+    sign_off = AttendanceSignOffOutput(allow_null=True)
+    completions = AttendanceCompletionOutput(many=True)
 
 
-class MarkInput(serializers.Serializer):
+class AttendanceMarkInput(serializers.Serializer):
     registration_id = id_field()
     block_id = id_field()
     status = EnumField(AttendanceStatus.choices, enum_name="AttendanceStatus")
@@ -121,7 +121,7 @@ class MarkInput(serializers.Serializer):
     )
 
 
-class MarkOutput(serializers.Serializer):
+class AttendanceMarkOutput(serializers.Serializer):
     record = AttendanceRecordOutput()
     changed = serializers.BooleanField(help_text="False: the same mark was already recorded.")
     completion = CompletionChangeOutput(
@@ -129,17 +129,17 @@ class MarkOutput(serializers.Serializer):
     )
 
 
-class AllPresentInput(serializers.Serializer):
+class AttendanceAllPresentInput(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=REASON_MAX_LENGTH, default=""
     )
 
 
-class AllPresentOutput(serializers.Serializer):
+class AttendanceAllPresentOutput(serializers.Serializer):
     marked = AttendanceRecordOutput(many=True, help_text="The records written (were unmarked).")
 
 
-class SignOffInput(serializers.Serializer):
+class AttendanceSignOffInput(serializers.Serializer):
     absent_unmarked = serializers.BooleanField(
         required=False,
         default=False,
@@ -147,8 +147,8 @@ class SignOffInput(serializers.Serializer):
     )
 
 
-class SignOffResultOutput(serializers.Serializer):
-    sign_off = SignOffOutput()
+class AttendanceSignOffResultOutput(serializers.Serializer):
+    sign_off = AttendanceSignOffOutput()
     completions = CompletionChangeOutput(many=True, help_text="Completions created or changed.")
     marked_absent = AttendanceRecordOutput(many=True)
 
@@ -210,10 +210,10 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
         }
         return Response(AttendanceOutput(data).data)
 
-    @extend_schema(request=MarkInput, responses={200: MarkOutput})
+    @extend_schema(request=AttendanceMarkInput, responses={200: AttendanceMarkOutput})
     def post(self, request: Request, pk: int) -> Response:
         session = self.marker_session(pk)
-        data = self.validated(MarkInput)
+        data = self.validated(AttendanceMarkInput)
         registration = Registration.objects.filter(
             pk=data["registration_id"], session=session, status=RegistrationStatus.CONFIRMED
         ).first()
@@ -240,7 +240,7 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
             "changed": marked.written,
             "completion": _change(marked.completion),
         }
-        return Response(MarkOutput(body).data)
+        return Response(AttendanceMarkOutput(body).data)
 
 
 class AttendanceAllPresentApi(AttendancePolicyMixin, APIView):
@@ -248,17 +248,17 @@ class AttendanceAllPresentApi(AttendancePolicyMixin, APIView):
 
     policy_actions = {"POST": "mark"}
 
-    @extend_schema(request=AllPresentInput, responses={200: AllPresentOutput})
+    @extend_schema(request=AttendanceAllPresentInput, responses={200: AttendanceAllPresentOutput})
     def post(self, request: Request, pk: int, block_pk: int) -> Response:
         session = self.marker_session(pk)
         block = SessionBlock.objects.filter(pk=block_pk, session=session).first()
         if block is None:
             raise NotFound()
-        data = self.validated(AllPresentInput)
+        data = self.validated(AttendanceAllPresentInput)
         marked = attendance_mark_all_present(
             block=block, recorded_by=request.user, now=timezone.now(), reason=data["reason"]
         )
-        return Response(AllPresentOutput({"marked": [m.record for m in marked]}).data)
+        return Response(AttendanceAllPresentOutput({"marked": [m.record for m in marked]}).data)
 
 
 class AttendanceSignOffApi(AttendancePolicyMixin, APIView):
@@ -267,12 +267,12 @@ class AttendanceSignOffApi(AttendancePolicyMixin, APIView):
 
     policy_actions = {"POST": "sign_off"}
 
-    @extend_schema(request=SignOffInput, responses={201: SignOffResultOutput})
+    @extend_schema(request=AttendanceSignOffInput, responses={201: AttendanceSignOffResultOutput})
     def post(self, request: Request, pk: int) -> Response:
         session = self.session(pk)
         if not may_sign_off(request.user, session):
             raise PermissionDenied()
-        data = self.validated(SignOffInput)
+        data = self.validated(AttendanceSignOffInput)
         done = attendance_sign_off(
             session_id=session.pk,
             by=request.user,
@@ -284,4 +284,4 @@ class AttendanceSignOffApi(AttendancePolicyMixin, APIView):
             "completions": [_change(change) for change in done.completions],
             "marked_absent": done.marked_absent,
         }
-        return Response(SignOffResultOutput(body).data, status=status.HTTP_201_CREATED)
+        return Response(AttendanceSignOffResultOutput(body).data, status=status.HTTP_201_CREATED)
