@@ -104,7 +104,8 @@ def _sheet(
     context = {
         "session": session,
         "blocks": blocks,
-        "block": block,
+        # Not "block": a template that extends another has a `block` variable of its own.
+        "the_block": block,
         "rows": rows,
         "statuses": STATUS_CHOICES,
         "can_mark": marker and block is not None,
@@ -125,7 +126,7 @@ def _row_response(
 ) -> HttpResponse:
     context = {
         "session": session,
-        "block": block,
+        "the_block": block,
         "row": row,
         "statuses": STATUS_CHOICES,
         "can_mark": True,
@@ -181,9 +182,8 @@ def attendance_mark_row(
                 reason=data["reason"],
             )
         except DomainError as error:
-            typed.errors = error.fields or {"status": [error.message]}
-            if not error.fields:
-                typed.errors = {"__all__": [error.message]}
+            # The rule's message, then what it says about each field.
+            typed.errors = {"__all__": [error.message], **error.fields}
             status = int(error.status_code)
         else:
             if not request.htmx:  # type: ignore[attr-defined]
