@@ -88,10 +88,11 @@ def confirmed_with_records(session: Session, block: SessionBlock) -> QuerySet[Re
 
 
 def sheet_rows(session: Session, block: SessionBlock) -> list[Row]:
-    return [
-        row_for(registration, registration.block_records[0] if registration.block_records else None)
-        for registration in confirmed_with_records(session, block)
-    ]
+    rows = []
+    for registration in confirmed_with_records(session, block):
+        records = registration.block_records  # type: ignore[attr-defined]
+        rows.append(row_for(registration, records[0] if records else None))
+    return rows
 
 
 def row_get(session: Session, block: SessionBlock, registration_id: int) -> Row:

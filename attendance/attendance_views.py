@@ -13,9 +13,10 @@ selector, who may mark (`attendance.attendance_sheet.may_mark`), one service cal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +51,11 @@ from tms.exceptions import DomainError
 from tms.views import policy_required
 
 STATUS_CHOICES = AttendanceStatus.choices
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (`policy_required` has sent anyone else to sign in)."""
+    return cast(User, request.user)
 
 
 def _session(request: HttpRequest, pk: int) -> Session:
@@ -99,7 +105,7 @@ def _sheet(
         rows = [replaced if r.registration.pk == replaced.registration.pk else r for r in rows]
     signed = sign_off_of(session)
     now = timezone.now()
-    user = request.user
+    user = _user(request)
     marker = may_mark(user, session)
     context = {
         "session": session,
@@ -177,7 +183,7 @@ def attendance_mark_row(
                 block=block,
                 mark=Mark(data["status"], data["minutes_attended"], data["notes"]),
                 source=AttendanceSource.ROSTER,
-                recorded_by=request.user,
+                recorded_by=_user(request),
                 now=timezone.now(),
                 reason=data["reason"],
             )
@@ -194,7 +200,7 @@ def attendance_mark_row(
             saved.completion = marked.completion
             return _row_response(request, session, block, saved)
     else:
-        typed.errors = {name: list(errors) for name, errors in form.errors.items()}
+        typed.errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
     if request.htmx:  # type: ignore[attr-defined]
         return _row_response(request, session, block, typed, status=status)
     return _sheet(request, session, block=block, replaced=typed, status=status)
@@ -215,7 +221,7 @@ def attendance_all_present(request: HttpRequest, pk: int, block_pk: int) -> Http
     try:
         marked = attendance_mark_all_present(
             block=block,
-            recorded_by=request.user,
+            recorded_by=_user(request),
             now=timezone.now(),
             reason=form.cleaned_data["reason"],
         )
@@ -231,7 +237,7 @@ def attendance_all_present(request: HttpRequest, pk: int, block_pk: int) -> Http
 def attendance_sign_off_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit the session's attendance (lead instructor, or a coordinator on their behalf)."""
     session = _session(request, pk)
-    if not may_sign_off(request.user, session):
+    if not may_sign_off(_user(request), session):
         raise PermissionDenied
     form = SignOffForm(request.POST)
     if not form.is_valid():  # pragma: no cover - a checkbox cannot be invalid
@@ -239,7 +245,7 @@ def attendance_sign_off_page(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         done = attendance_sign_off(
             session_id=session.pk,
-            by=request.user,
+            by=_user(request),
             now=timezone.now(),
             absent_unmarked=form.cleaned_data["absent_unmarked"],
         )

@@ -79,7 +79,8 @@ def test_auditors_read_the_marks_but_get_no_buttons_and_may_not_post(
     page_client(instructor.user).post(row_url(taught, "ada"), {"status": "late", "notes": "Bus"})
     client = page_client(auditor)
     html = client.get(page(taught)).content.decode()
-    assert "Late" in html and "Bus" in html
+    assert "Late" in html
+    assert "Bus" in html
     assert 'type="radio"' not in html
     assert "All present (" not in html
     assert client.post(row_url(taught, "bob"), {"status": "present"}).status_code == 403
@@ -188,7 +189,8 @@ def test_sign_off_names_the_unmarked_then_counts_them_absent_and_late_edits_need
         )
         assert fixed.status_code == 200
         html = fixed.content.decode()
-        assert "Late edit" in html and "Sat at the back" in html
+        assert "Late edit" in html
+        assert "Sat at the back" in html
         assert "Outcome is now: completed." in html
     assert Completion.objects.get(registration=taught["bob"]).status == "completed"
 
