@@ -37,22 +37,36 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var row = rowOf(event);
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    if (row && (status === 400 || status === 409)) {
-      event.detail.shouldSwap = true; // the row with its messages, the user's choice kept
-      event.detail.isError = false;
-    }
-  });
-
-  function failed(event) {
-    var row = rowOf(event);
     if (!row) {
       return;
     }
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 400 || status === 409) {
+      event.detail.shouldSwap = true; // the row with its messages, the user's choice kept
+      event.detail.isError = false;
+    }
+    // Anything but a row (the sign-in page after the session expired, followed through its
+    // redirect) must not replace the row: nothing was saved.
+    var body = String(event.detail.serverResponse || "");
+    if (event.detail.shouldSwap && body.indexOf("data-attendance-row") === -1) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = false;
+      flag(row, "data-expired-text");
+    }
+  });
+
+  function flag(row, attribute) {
     row.classList.remove("attendance-row--saving");
     row.classList.add("attendance-row--failed");
     row.setAttribute("data-save-failed", "true");
-    say(row, "data-failed-text");
+    say(row, attribute);
+  }
+
+  function failed(event) {
+    var row = rowOf(event);
+    if (row) {
+      flag(row, "data-failed-text");
+    }
   }
 
   document.addEventListener("htmx:responseError", failed);

@@ -1,6 +1,7 @@
 """Real Chromium at 375 px: the lead instructor takes the register on a phone — "All
 present", one learner absent, a change whose request is cut (Playwright aborts it) is flagged
-on its row with the choice kept, "Save" retries it — then signs off. axe-core checks the page
+on its row with the choice kept, "Save" retries it (so are a server error and a sign-in page
+in place of the row) — then signs off. axe-core checks the page
 before and after; it must not scroll sideways. Same launch and skip rules as
 tests/web/test_browser.py (Debian's chromium, no download)."""
 
@@ -94,6 +95,27 @@ def test_the_instructor_takes_the_register_on_a_phone_and_signs_off(
         assert _status_of(seats["Cleo"]) == "late"
         assert "attendance-row--failed" not in (row("Cleo").get_attribute("class") or "")
 
+        # A server error, then a sign-in page instead of the row (an expired session): both are
+        # flagged on the row and change nothing.
+        ada_url = re.compile(rf".*/learners/{seats['Ada'].pk}/$")
+        page.route(ada_url, lambda route: route.fulfill(status=500, body="Server Error"))
+        row("Ada").get_by_text("Excused", exact=True).click()
+        row("Ada").get_by_text("Not saved: the connection failed.", exact=False).wait_for()
+        page.unroute(ada_url)
+        page.route(
+            ada_url,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body="<html><body>Sign in</body></html>"
+            ),
+        )
+        row("Ada").get_by_role("button", name="Save Ada Byron").click()
+        row("Ada").get_by_text("Not saved: you are signed out.", exact=False).wait_for()
+        assert row("Ada").get_by_role("radio", name="Excused").is_checked()
+        page.unroute(ada_url)
+        row("Ada").get_by_text("Present", exact=True).click()
+        row("Ada").get_by_text("Saved.").wait_for()
+        assert _status_of(seats["Ada"]) == "present"
+
         page.get_by_role("button", name="Sign off attendance").click()
         page.get_by_text("Attendance signed off: 2 completed, 1 not completed.").wait_for()
         assert AttendanceSignOff.objects.get(session=booked).signed_off_by.username == "instructor"
@@ -108,7 +130,14 @@ def test_the_instructor_takes_the_register_on_a_phone_and_signs_off(
         _assert_accessible(page, "the signed-off attendance page")
 
         # The aborted request is the only error the browser reported (htmx logs its failure).
-        aborted = ("net::ERR_FAILED", "htmx:sendError", "htmx:afterRequest")
+        aborted = (
+            "net::ERR_FAILED",
+            "status of 500",
+            "Response Status Error Code 500",
+            "htmx:sendError",
+            "htmx:responseError",
+            "htmx:afterRequest",
+        )
         problems = [p for p in watch.problems if not any(a in p for a in aborted)]
         assert problems == [], problems
         assert len(watch.problems) - len(problems) >= 1
