@@ -8,6 +8,8 @@ tests/web/test_browser.py (Debian's chromium, no download)."""
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ pytestmark = [
 ]
 
 browser = shared.browser
+SHOTS = Path(tempfile.gettempdir())  # screenshots: /tmp/tms-attendance-*.png
 
 
 def _fits(page: Any, what: str) -> None:
@@ -86,6 +89,7 @@ def test_the_instructor_takes_the_register_on_a_phone_and_signs_off(
         assert row("Cleo").get_by_role("radio", name="Late").is_checked()
         assert _status_of(seats["Cleo"]) == "present"
         _assert_accessible(page, "the attendance page with a failed save")
+        page.screenshot(path=str(SHOTS / "tms-attendance-failed-save.png"), full_page=True)
         _fits(page, "the attendance page with a failed save")
 
         # Back online, "Save" sends the kept choice.
@@ -128,6 +132,7 @@ def test_the_instructor_takes_the_register_on_a_phone_and_signs_off(
         page.get_by_label("Reason for a change (signed off) Bob Stone").wait_for()
         _fits(page, "the signed-off attendance page")
         _assert_accessible(page, "the signed-off attendance page")
+        page.screenshot(path=str(SHOTS / "tms-attendance-signed-off.png"), full_page=True)
 
         # The aborted request is the only error the browser reported (htmx logs its failure).
         aborted = (
