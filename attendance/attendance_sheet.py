@@ -116,6 +116,19 @@ def default_block(blocks: list[SessionBlock], now: dt.datetime) -> SessionBlock 
     return begun[-1] if begun else (blocks[0] if blocks else None)
 
 
+def unmarked_count(session: Session, blocks: list[SessionBlock], confirmed: int) -> int:
+    """Marks still missing: every confirmed learner in every active block, less the records
+    there are. One query."""
+    if not blocks or not confirmed:
+        return 0
+    records = AttendanceRecord.objects.filter(
+        block__in=blocks,
+        registration__session=session,
+        registration__status=RegistrationStatus.CONFIRMED,
+    ).count()
+    return len(blocks) * confirmed - records
+
+
 def sign_off_of(session: Session) -> AttendanceSignOff | None:
     return AttendanceSignOff.objects.filter(session=session).select_related("signed_off_by").first()
 

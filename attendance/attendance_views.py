@@ -36,6 +36,7 @@ from attendance.attendance_sheet import (
     row_get,
     sheet_rows,
     sign_off_of,
+    unmarked_count,
 )
 from attendance.models import AttendanceSource, AttendanceStatus, Registration
 from attendance.services.marking import Mark, attendance_mark_all_present, attendance_mark_outcome
@@ -119,7 +120,9 @@ def _sheet(
         "completions": completions_of(session) if signed else [],
         "can_sign_off": signed is None and may_sign_off(user, session),
         "all_ended": bool(blocks) and all(b.ends_at <= now for b in blocks),
-        "unmarked_count": len(unmarked_in(session.pk)) if signed is None and marker else 0,
+        "unmarked_count": unmarked_count(session, blocks, len(rows))
+        if signed is None and marker
+        else 0,
         "unmarked": unmarked or [],
         "sign_off_form": sign_off_form or SignOffForm(),
         "unmarked_in_block": sum(1 for r in rows if r.record is None),

@@ -227,5 +227,5 @@ def test_the_page_reads_a_constant_number_of_queries_whatever_the_number_of_lear
 
 # The signed-in user (session, user, roles), the session, its blocks and assignments, the
 # sheet's blocks, rows (registrations, their records in the block), the sign-off, the lead
-# check, and the unmarked count (blocks, registrations, their records).
-PAGE_QUERIES = 14
+# check, and the unmarked count.
+PAGE_QUERIES = 12
