@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
+from attendance import attendance_api as marking_api
 from attendance import check_in_api, roster_api
 from compliance import api as compliance_api
 from instructors import api as instructors_api
@@ -187,6 +188,21 @@ attendance_patterns = [
         "course-waitlist/<id:pk>/",
         attendance_api.CourseWaitlistDetailApi.as_view(),
         name="course-waitlist-detail",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/",
+        marking_api.AttendanceSheetApi.as_view(),
+        name="attendance-detail",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
+        marking_api.AttendanceAllPresentApi.as_view(),
+        name="attendance-all-present",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/sign-off/",
+        marking_api.AttendanceSignOffApi.as_view(),
+        name="attendance-sign-off",
     ),
     path(
         "messages/preview/",

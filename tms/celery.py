@@ -36,6 +36,10 @@ app.conf.beat_schedule = {
         "schedule": 3600.0,
     },
     "sync-certifications": {"task": "compliance.tasks.sync_certifications", "schedule": 600.0},
+    "attendance-sign-off-reminders": {
+        "task": "attendance.tasks.remind_sign_off",
+        "schedule": 900.0,
+    },
     "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
 }

@@ -161,6 +161,15 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},  # instructor: sessions they teach
         "message":     _COORDINATOR_ONLY,            # message everyone registered
     },
+    # Attendance per block and its sign-off. Marking: the session's instructors and coordinators
+    # (attendance.attendance_sheet.may_mark); sign-off: the lead instructor, or a coordinator on
+    # their behalf (attendance.services.sign_off.may_sign_off); auditors read every session's;
+    # learners read only their own records (the API filters them).
+    "attendance": {
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
+        "mark":        {CO: ALL, IN: OWN},
+        "sign_off":    {CO: ALL, IN: OWN},
+    },
     "waitlist": {
         "move":        _COORDINATOR_ONLY,
         "promote":     _COORDINATOR_ONLY,            # a chosen learner, with a reason

@@ -249,6 +249,9 @@ except ValueError:
 if any(d < 1 or d > 366 for d in CERTIFICATION_REMINDER_DAYS):
     raise ImproperlyConfigured("CERTIFICATION_REMINDER_DAYS must be between 1 and 366 days")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
+# Hours after a session's last block before the lead instructor and coordinators are
+# reminded that its attendance is not signed off (attendance.services.sign_off_reminders).
+ATTENDANCE_REMINDER_HOURS = _int("ATTENDANCE_REMINDER_HOURS", 24, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
 # Self check-in codes are accepted until this long after a block ends (attendance/checkin_codes.py).
 CHECKIN_GRACE_MINUTES = _int("CHECKIN_GRACE_MINUTES", 15, minimum=0)
