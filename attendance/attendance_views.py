@@ -13,6 +13,7 @@ selector, who may mark (`attendance.attendance_sheet.may_mark`), one service cal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -42,6 +43,7 @@ from attendance.models import AttendanceSource, AttendanceStatus, Registration
 from attendance.services.marking import Mark, attendance_mark_all_present, attendance_mark_outcome
 from attendance.services.sign_off import (
     AttendanceIncomplete,
+    SignedOff,
     attendance_sign_off,
     may_sign_off,
     unmarked_in,
@@ -50,6 +52,9 @@ from scheduling.models import Session, SessionBlock
 from scheduling.selectors import session_get_for
 from tms.exceptions import DomainError
 from tms.views import policy_required
+
+# What signs off: attendance's own service, or one that wraps it (compliance certifies too).
+SignOff = Callable[..., SignedOff]
 
 STATUS_CHOICES = AttendanceStatus.choices
 
@@ -237,8 +242,11 @@ def attendance_all_present(request: HttpRequest, pk: int, block_pk: int) -> Http
 
 @require_POST
 @policy_required("attendance", "sign_off")
-def attendance_sign_off_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Submit the session's attendance (lead instructor, or a coordinator on their behalf)."""
+def attendance_sign_off_page(
+    request: HttpRequest, pk: int, sign_off: SignOff = attendance_sign_off
+) -> HttpResponse:
+    """Submit the session's attendance (lead instructor, or a coordinator on their behalf).
+    The composition root (tms/web_urls.py) passes `sign_off`, the door that also certifies."""
     session = _session(request, pk)
     if not may_sign_off(_user(request), session):
         raise PermissionDenied
@@ -246,7 +254,7 @@ def attendance_sign_off_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():  # pragma: no cover - a checkbox cannot be invalid
         return _sheet(request, session, sign_off_form=form, status=400)
     try:
-        done = attendance_sign_off(
+        done = sign_off(
             session_id=session.pk,
             by=_user(request),
             now=timezone.now(),

@@ -75,9 +75,4 @@ urlpatterns += [
         attendance_views.attendance_all_present,
         name="attendance-all-present",
     ),
-    path(
-        "sessions/<id:pk>/attendance/sign-off/",
-        attendance_views.attendance_sign_off_page,
-        name="attendance-sign-off",
-    ),
 ]

@@ -11,6 +11,7 @@ from attendance import api as attendance_api
 from attendance import attendance_api as marking_api
 from attendance import check_in_api, roster_api
 from compliance import api as compliance_api
+from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -201,7 +202,7 @@ attendance_patterns = [
     ),
     path(
         "sessions/<id:pk>/attendance/sign-off/",
-        marking_api.AttendanceSignOffApi.as_view(),
+        marking_api.AttendanceSignOffApi.as_view(sign_off=sign_off_and_certify),
         name="attendance-sign-off",
     ),
     path(

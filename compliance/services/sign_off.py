@@ -16,23 +16,20 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from attendance.services.sign_off import SignedOff, attendance_sign_off
 from compliance.services.certifications import certifications_issue_for_session
 
 
 def sign_off_and_certify(
     *, session_id: int, now: dt.datetime | None = None, **sign_off: Any
-) -> Any:
+) -> SignedOff:
     """Sign off `session_id`'s attendance (attendance's service decides the completions by the
     course's rule) and issue the certifications those completions earn, atomically.
 
     Keyword arguments other than `session_id` and `now` go to attendance's sign-off service
     unchanged; its result is returned."""
-    # attendance/services/sign_off.py arrives with the attendance sign-off work; imported here
-    # so that this module loads before it does.
-    from attendance.services import sign_off as attendance_sign_off  # type: ignore[attr-defined]
-
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        result = attendance_sign_off.attendance_sign_off(session_id=session_id, now=now, **sign_off)
+        result = attendance_sign_off(session_id=session_id, now=now, **sign_off)
         certifications_issue_for_session(session_id=session_id, now=now)
     return result
