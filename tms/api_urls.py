@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
-from attendance import roster_api
+from attendance import participant_report_api, roster_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -191,6 +191,24 @@ attendance_patterns = [
         "messages/preview/",
         attendance_api.MessagePreviewApi.as_view(),
         name="message-preview",
+    ),
+]
+# Participant reports of VILT blocks (attendance.participant_report_api).
+attendance_patterns += [
+    path(
+        "blocks/<id:pk>/participant-reports/",
+        participant_report_api.ParticipantReportImportApi.as_view(),
+        name="participant-report-import",
+    ),
+    path(
+        "participant-reports/<id:pk>/",
+        participant_report_api.ParticipantReportDetailApi.as_view(),
+        name="participant-report-detail",
+    ),
+    path(
+        "participant-report-entries/<id:pk>/resolve/",
+        participant_report_api.ParticipantEntryResolveApi.as_view(),
+        name="participant-entry-resolve",
     ),
 ]
 

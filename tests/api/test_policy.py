@@ -226,10 +226,19 @@ def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
 
 # The only things an instructor changes: their own unavailability ("My calendar") and their
 # own calendar subscription.
-INSTRUCTOR_WRITES = {("unavailability", "create"), ("unavailability", "delete"), *OWN_FEEDS}
+# Attendance from the participant reports of the sessions they teach.
+INSTRUCTOR_WRITES = {
+    ("unavailability", "create"),
+    ("unavailability", "delete"),
+    *OWN_FEEDS,
+    ("participant_report", "import"),
+    ("participant_report", "resolve"),
+}
 
 
-def test_instructors_change_only_their_own_unavailability_and_subscriptions(instructor):
+def test_instructors_change_only_their_own_unavailability_subscriptions_and_attendance(
+    instructor,
+):
     reads = {"list", "retrieve"}
     for resource, actions in policy_table().items():
         for action in set(actions) - reads:
