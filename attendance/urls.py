@@ -3,7 +3,7 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 
 from django.urls import path
 
-from attendance import calendar_views, catalog, roster_views, views
+from attendance import calendar_views, catalog, participant_report_views, roster_views, views
 
 app_name = "attendance"
 
@@ -54,4 +54,27 @@ urlpatterns = [
 urlpatterns += [
     path("registrations/<id:pk>/promote/", roster_views.promote_chosen, name="waitlist-promote"),
     path("sessions/<id:pk>/roster/message/", roster_views.message_everyone, name="roster-message"),
+]
+# Participant reports of VILT blocks (attendance.participant_report_views).
+urlpatterns += [
+    path(
+        "sessions/<id:pk>/participant-reports/",
+        participant_report_views.session_reports,
+        name="participant-reports",
+    ),
+    path(
+        "blocks/<id:pk>/participant-report/",
+        participant_report_views.import_report,
+        name="participant-report-import",
+    ),
+    path(
+        "participant-reports/<id:pk>/",
+        participant_report_views.report_result,
+        name="participant-report",
+    ),
+    path(
+        "participant-report-entries/<id:pk>/resolve/",
+        participant_report_views.resolve_entry,
+        name="participant-entry-resolve",
+    ),
 ]
