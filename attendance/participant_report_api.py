@@ -152,7 +152,10 @@ class ParticipantReportImportApi(ReportPolicyMixin, APIView):
     policy_actions = {"POST": "import"}
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": ParticipantReportUploadInput}, responses={201: ParticipantImportOutput, 200: ParticipantImportOutput})
+    @extend_schema(
+        request={"multipart/form-data": ParticipantReportUploadInput},
+        responses={201: ParticipantImportOutput, 200: ParticipantImportOutput},
+    )
     def post(self, request: Request, pk: int) -> Response:
         block = self.block(pk)
         data = self.validated(ParticipantReportUploadInput)

@@ -71,7 +71,8 @@ class EntryResolveForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["registration"]
-        assert isinstance(field, forms.ChoiceField)
+        if not isinstance(field, forms.ChoiceField):  # pragma: no cover - declared above
+            raise TypeError(field)
         field.choices = [
             ("", _("Choose a learner…")),
             *[(str(r.pk), _learner_label(r)) for r in registrations],

@@ -70,9 +70,7 @@ class BlockAttendance:
 
 def report_entries(report: ParticipantReport) -> list[ParticipantReportEntry]:
     rows = list(
-        report.entries.select_related("registration__learner", "resolved_by").order_by(
-            "name", "pk"
-        )
+        report.entries.select_related("registration__learner", "resolved_by").order_by("name", "pk")
     )
     return sorted(rows, key=lambda e: MATCH_ORDER.index(ParticipantMatch(e.match)))
 

@@ -8,9 +8,10 @@ written then."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,13 +42,18 @@ from tms.exceptions import DomainError
 from tms.views import can, policy_required, scope_for
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (every view here is behind `policy_required`)."""
+    return cast(User, request.user)
+
+
 def _block(request: HttpRequest, pk: int, action: str) -> SessionBlock:
     try:
         block = block_for_reports(pk)
     except SessionBlock.DoesNotExist:
         raise Http404(_("No such block.")) from None
     scope = scope_for(request.user, "participant_report", action)
-    if not may_use_reports_of(request.user, block, scope=scope):
+    if not may_use_reports_of(_user(request), block, scope=scope):
         raise Http404(_("No such block."))
     return block
 
@@ -113,7 +119,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
                     block_id=block.pk,
                     file_name=upload.name or "report.csv",
                     data=upload.read(),
-                    by=request.user,
+                    by=_user(request),
                     now=timezone.now(),
                     reason=form.cleaned_data.get("reason", ""),
                 )
@@ -147,11 +153,11 @@ def _result_page(
 ) -> HttpResponse:
     block = report.block
     can_resolve = can(request.user, "participant_report", "resolve") and may_use_reports_of(
-        request.user, block, scope=scope_for(request.user, "participant_report", "resolve")
+        _user(request), block, scope=scope_for(request.user, "participant_report", "resolve")
     )
     signed_off = _signed_off(block)
     registrations = list(confirmed_registrations(block)) if can_resolve else []
-    entries = []
+    entries: list[dict[str, Any]] = []
     for entry in report_entries(report):
         form = None
         if can_resolve:
@@ -215,7 +221,7 @@ def resolve_entry(request: HttpRequest, pk: int) -> HttpResponse:
             participant_entry_resolve(
                 entry_id=entry.pk,
                 registration_id=form.chosen_registration(),
-                by=request.user,
+                by=_user(request),
                 now=timezone.now(),
                 reason=form.cleaned_data.get("reason", ""),
             )

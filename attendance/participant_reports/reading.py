@@ -46,6 +46,7 @@ from attendance.participant_reports.values import (
     choose_date_order,
     moment_instant,
     parse_duration,
+    parse_offset,
     scan_moment,
 )
 from tms.exceptions import RuleViolation
@@ -107,7 +108,7 @@ def normalise_header(text: str) -> str:
     plain = plain.strip().strip("\"'").strip().rstrip(":").casefold()
     plain = re.sub(r"\s*\(\s*", " (", plain)
     plain = re.sub(r"\s*\)", ")", plain)
-    return re.sub(r"\s+", " ", plain).replace("’", "'")
+    return re.sub(r"\s+", " ", plain).replace("\u2019", "'")
 
 
 NAME, ZOOM_NAME, EMAIL, UPN, JOIN, LEAVE, FIRST_JOIN, LAST_LEAVE, DURATION, GUEST, ROLE = (
@@ -238,7 +239,9 @@ _TEAMS_ONLY = {
     "nom complet",
 }
 # A zone written in a time column's header: "Join Time (UTC)", "Join Time (UTC+01:00)".
-_HEADER_ZONE = re.compile(r"^(?P<name>.*?)\s*\((?P<zone>(?:utc|gmt)(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)\)$")
+_HEADER_ZONE = re.compile(
+    r"^(?P<name>.*?)\s*\((?P<zone>(?:utc|gmt)(?:\s?[+-]\d{1,2}(?::?\d{2})?)?)\)$"
+)
 _SECTION = re.compile(r"^\s*\d+\.\s+\S")
 _ZONE_KEYS = {"time zone", "timezone", "zeitzone", "fuseau horaire", "zona horaria", "tijdzone"}
 
@@ -264,9 +267,7 @@ class _Header:
 
 
 def _header_offset(zone: str) -> dt.timedelta:
-    from attendance.participant_reports.values import _offset
-
-    result = _offset(zone)
+    result = parse_offset(zone)
     return result if result is not None else dt.timedelta(0)
 
 
@@ -401,10 +402,10 @@ def _yes_no(value: str) -> bool | None:
     return None
 
 
-def _report_zone(text: str, fallback: zoneinfo.ZoneInfo) -> tuple[zoneinfo.ZoneInfo | None, dt.timedelta | None, str]:
+def _report_zone(
+    text: str, fallback: zoneinfo.ZoneInfo
+) -> tuple[zoneinfo.ZoneInfo | None, dt.timedelta | None, str]:
     """The zone a "Time zone" line names: an IANA zone, or a fixed offset."""
-    from attendance.participant_reports.values import _offset
-
     value = text.strip()
     if not value:
         return fallback, None, fallback.key
@@ -414,13 +415,16 @@ def _report_zone(text: str, fallback: zoneinfo.ZoneInfo) -> tuple[zoneinfo.ZoneI
         pass
     zone_text = re.sub(r"^\(?((?:UTC|GMT)[^)]*)\)?.*$", r"\1", value)
     try:
-        offset = _offset(zone_text)
+        offset = parse_offset(zone_text)
     except ValueProblem:
         offset = None
     if offset is None:
         raise ReportError(
-            _("The report's time zone “%(zone)s” is not known: use a name such as "
-              "Europe/Paris or an offset such as UTC+01:00.") % {"zone": value}
+            _(
+                "The report's time zone “%(zone)s” is not known: use a name such as "
+                "Europe/Paris or an offset such as UTC+01:00."
+            )
+            % {"zone": value}
         )
     return None, offset, zone_text.upper()
 
@@ -438,9 +442,7 @@ def _format_name(header: _Header, lines: list[str], tables: list[_Header]) -> st
     return "csv"
 
 
-def parse_report(
-    data: bytes, *, zone: zoneinfo.ZoneInfo, block_date: dt.date
-) -> ParsedReport:
+def parse_report(data: bytes, *, zone: zoneinfo.ZoneInfo, block_date: dt.date) -> ParsedReport:
     """The participant rows of a Zoom or Teams report (see the module's docstring).
 
     `zone` is the session's: local times are read in it unless the report names its own.

@@ -53,15 +53,16 @@ _TIME = (
 )
 _SEP = r"(?:\s*,\s*|\s+|T)"
 _NUMERIC = re.compile(
-    r"^\s*(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{2,4})\.?" + _SEP + _TIME
+    r"^\s*(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{2,4})\.?"
+    + _SEP
+    + _TIME
     + r"\s*$"
 )
 _NAMED_MDY = re.compile(
     r"^\s*(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})" + _SEP + _TIME + r"\s*$"
 )
 _NAMED_DMY = re.compile(
-    r"^\s*(?P<d>\d{1,2})\.?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})" + _SEP + _TIME
-    + r"\s*$"
+    r"^\s*(?P<d>\d{1,2})\.?\s+(?P<mon>[A-Za-z]{3,9})\.?,?\s+(?P<y>\d{4})" + _SEP + _TIME + r"\s*$"
 )
 
 YMD, MDY, DMY = "ymd", "mdy", "dmy"
@@ -103,7 +104,7 @@ class Moment:
             return None
 
 
-def _offset(text: str | None) -> dt.timedelta | None:
+def parse_offset(text: str | None) -> dt.timedelta | None:
     if not text:
         return None
     text = text.strip().upper().replace(" ", "")
@@ -126,12 +127,14 @@ def _clock(match: re.Match[str], text: str) -> tuple[int, int, int, dt.timedelta
     ampm = match.group("ampm")
     if ampm:
         if not 1 <= hour <= 12:
-            raise ValueProblem(_("“%(value)s” has an hour outside 1–12 with AM/PM.") % {"value": text})
+            raise ValueProblem(
+                _("“%(value)s” has an hour outside 1 to 12 with AM/PM.") % {"value": text}
+            )
         pm = ampm.lower().startswith("p")
         hour = hour % 12 + (12 if pm else 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueProblem(_("“%(value)s” is not a time of day.") % {"value": text})
-    return hour, minute, second, _offset(match.group("zone"))
+    return hour, minute, second, parse_offset(match.group("zone"))
 
 
 EXPECTED = "e.g. 2026-03-11 09:02:11, 03/11/2026 09:02:11 AM or 11.03.2026 09:02"
@@ -183,7 +186,7 @@ def choose_date_order(moments: list[Moment], *, near: dt.date) -> dict[str | Non
     date is valid; if both are valid and they differ, the one whose dates fall within a day of
     `near` (the block's local date). Raises DateOrderUnclear otherwise."""
     open_moments = [m for m in moments if m.order is None]
-    readings = {}
+    readings: dict[str | None, str] = {}
     if open_moments:
         possible = [
             order

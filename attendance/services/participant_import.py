@@ -148,9 +148,7 @@ def _people(rows: Iterable[ParticipantRow]) -> list[_Person]:
         key = f"email:{row.email.casefold()}" if row.email else f"name:{normalise_name(row.name)}"
         person = people.get(key)
         if person is None:
-            person = people[key] = _Person(
-                row.name, row.email, set(), row.role, [], [], 0
-            )
+            person = people[key] = _Person(row.name, row.email, set(), row.role, [], [], 0)
         person.name = person.name or row.name
         if row.original_name:
             person.original_names.add(row.original_name)
@@ -266,11 +264,9 @@ def block_marks_apply_locked(
     )
     per_registration: dict[int, list[ParticipantReportEntry]] = defaultdict(list)
     for entry in entries:
-        assert entry.registration_id is not None
-        per_registration[entry.registration_id].append(entry)
-    records = {
-        r.registration_id: r for r in AttendanceRecord.objects.filter(block=block)
-    }
+        if entry.registration_id is not None:
+            per_registration[entry.registration_id].append(entry)
+    records = {r.registration_id: r for r in AttendanceRecord.objects.filter(block=block)}
     registrations = Registration.objects.filter(
         session_id=block.session_id, status=RegistrationStatus.CONFIRMED
     ).select_related("learner")
@@ -278,9 +274,7 @@ def block_marks_apply_locked(
     for registration in registrations:
         mine = per_registration.get(registration.pk, [])
         intervals = [i for e in mine for i in _intervals_from(e.intervals)]
-        inside = total_seconds(
-            clip_intervals(intervals, start=block.starts_at, end=block.ends_at)
-        )
+        inside = total_seconds(clip_intervals(intervals, start=block.starts_at, end=block.ends_at))
         credited = sum(e.seconds for e in mine)
         seconds = min(inside, credited) if intervals else credited
         length = int((block.ends_at - block.starts_at).total_seconds())
@@ -397,7 +391,7 @@ def participant_rows_import(
                 zone = block_zone(block)
                 raise ReportError(
                     _(
-                        "None of the report's times fall within this block (%(start)s–%(end)s "
+                        "None of the report's times fall within this block (%(start)s\u2013%(end)s "
                         "%(zone)s): is it the report of another meeting or day?"
                     )
                     % {

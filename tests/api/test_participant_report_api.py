@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attendance.models import AttendanceRecord, ParticipantReport, ParticipantReportEntry
-from tests.attendance.report_world import block, report_bytes, seats, vilt  # noqa: F401
+from tests.attendance.report_world import report_bytes
 
 pytestmark = pytest.mark.django_db
 

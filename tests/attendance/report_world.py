@@ -1,4 +1,4 @@
-"""Fixtures for participant report imports: a VILT session on 2030-03-04 09:00–12:00 Paris
+"""Fixtures for participant report imports: a VILT session on 2030-03-04 09:00-12:00 Paris
 taught by `instructor` (instructor@example.com), with five confirmed learners."""
 
 from __future__ import annotations

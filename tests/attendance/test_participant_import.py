@@ -21,7 +21,7 @@ from attendance.services.participant_import import (
     participant_report_import,
     participant_rows_import,
 )
-from tests.attendance.report_world import block, report_bytes, seats, vilt  # noqa: F401
+from tests.attendance.report_world import report_bytes
 from tests.conftest import at
 from tms.exceptions import RuleViolation
 
@@ -52,15 +52,13 @@ def entries(report) -> dict[str, tuple[str, str | None, int]]:  # type: ignore[n
     }
 
 
-def test_zoom_report_matches_by_email_then_name_and_applies_the_threshold(
-    block, seats, instructor
-):
+def test_zoom_report_matches_by_email_then_name_and_applies_the_threshold(block, seats, instructor):
     result = do_import(block, instructor.user)
     assert not result.already_imported
     assert result.report.file_format == "zoom"
     assert result.report.row_count == 5
     assert entries(result.report) == {
-        # Two rows (a rejoin), overlapping by 90 s: merged, clipped to 09:00–12:00.
+        # Two rows (a rejoin), overlapping by 90 s: merged, clipped to 09:00-12:00.
         "Ada Example": (ParticipantMatch.EMAIL, "ada", 180),
         "Ben Sample": (ParticipantMatch.EMAIL, "ben", 160),
         # No email in the report: matched by name, flagged for the instructor.
@@ -99,7 +97,8 @@ def test_the_same_file_again_changes_nothing(block, seats, instructor, coordinat
     again = do_import(block, coordinator, name="zoom_participants.csv")
     assert again.already_imported
     assert again.report.pk == first.report.pk
-    assert "already imported" in again.message and "Ivy Instructor" in again.message
+    assert "already imported" in again.message
+    assert "Ivy Instructor" in again.message
     assert counts == (
         ParticipantReport.objects.count(),
         ParticipantReportEntry.objects.count(),
@@ -113,8 +112,8 @@ def test_a_second_report_merges_its_intervals_with_the_first(block, seats, instr
     second = do_import(block, instructor.user, name="zoom_second_device.csv")
     assert not second.already_imported
     assert ParticipantReport.objects.filter(block=block).count() == 2
-    # Ben: 09:20–12:00 then 09:00–09:25 from another device: 180 min, the overlap once.
-    # Cleo: 09:00–10:00 and 10:00–11:30 (her phone, matched by name): 150 min.
+    # Ben: 09:20-12:00 then 09:00-09:25 from another device: 180 min, the overlap once.
+    # Cleo: 09:00-10:00 and 10:00-11:30 (her phone, matched by name): 150 min.
     assert marks(block)["ben"] == ("present", 180)
     assert marks(block)["cleo"] == ("left_early", 150)
 
@@ -271,4 +270,5 @@ def test_after_sign_off_an_import_needs_a_reason_and_is_a_late_edit(block, seats
     assert ParticipantReport.objects.count() == 0
     do_import(block, instructor.user, reason="Report arrived late")
     record = AttendanceRecord.objects.get(registration=seats["ada"])
-    assert record.late_edit and record.late_edit_reason == "Report arrived late"
+    assert record.late_edit
+    assert record.late_edit_reason == "Report arrived late"

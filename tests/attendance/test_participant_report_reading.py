@@ -47,7 +47,8 @@ def test_zoom_participants_report_gives_one_row_per_join_with_names_emails_and_t
     assert ada.duration_seconds == 93 * 60
     ben = report.rows[2]
     assert (ben.name, ben.original_name) == ("Ben Sample", "Ben S.")
-    assert report.rows[3].email == "" and report.rows[3].guest is True
+    assert report.rows[3].email == ""
+    assert report.rows[3].guest is True
 
 
 def test_zoom_report_with_the_meeting_summary_above_old_headers_and_a_bom():
@@ -204,10 +205,15 @@ def test_a_malformed_time_names_the_line_and_the_column():
     ("text", "start"),
     [
         ("Name,Join Time,Leave Time\nAda,2030-03-04 10:00,2030-03-04 09:00\n", "Line 2, column"),
-        ("Name,Email,Join Time,Leave Time\nAda,not-an-email,2030-03-04 09:00,2030-03-04 10:00\n",
-         "Line 2, column “Email”"),
-        ("Name,Join Time,Leave Time\nAda,2030-03-04 09:00,2030-03-04 10:00\nBen,2030-03-04 09:00\n",
-         "Line 3:"),
+        (
+            "Name,Email,Join Time,Leave Time\nAda,not-an-email,2030-03-04 09:00,2030-03-04 10:00\n",
+            "Line 2, column “Email”",
+        ),
+        (
+            "Name,Join Time,Leave Time\nAda,2030-03-04 09:00,2030-03-04 10:00\n"
+            "Ben,2030-03-04 09:00\n",
+            "Line 3:",
+        ),
         ("Name,Join Time,Leave Time\nAda,2030-03-04 25:00,2030-03-04 10:00\n", "Line 2, column"),
         ("Name,Duration\nAda,a while\n", "Line 2, column “Duration”"),
         ("Name,Join Time,Leave Time\n", "Line 1: The participants table has no rows."),

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from attendance.models import AttendanceRecord, ParticipantMatch, ParticipantReport
-from tests.attendance.report_world import block, report_bytes, seats, vilt  # noqa: F401
+from tests.attendance.report_world import report_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +86,12 @@ def test_resolving_from_the_result_page_marks_the_learner(page_client, instructo
     url = reverse("attendance:participant-entry-resolve", args=[dial_in.pk])
     empty = client.post(url, {"registration": ""})
     assert empty.status_code == 400
-    assert "registration" in next(
-        row["form"] for row in empty.context["entries"] if row["entry"].pk == dial_in.pk
-    ).errors
+    assert (
+        "registration"
+        in next(
+            row["form"] for row in empty.context["entries"] if row["entry"].pk == dial_in.pk
+        ).errors
+    )
     done = client.post(url, {"registration": str(seats["dan"].pk)}, follow=True)
     assert "is matched; attendance was updated" in done.content.decode()
     record = AttendanceRecord.objects.get(registration=seats["dan"], block=block)
