@@ -64,6 +64,10 @@ def _pages(session: Session) -> dict[str, str]:
         "block-add": reverse("scheduling:block-add", args=[session.pk]),
         "rooms": reverse("scheduling:room-availability"),
         "instructors": reverse("scheduling:instructor-availability"),
+        "participant-reports": reverse("attendance:participant-reports", args=[session.pk]),
+        "participant-report-import": reverse(
+            "attendance:participant-report-import", args=[block.pk]
+        ),
     }
 
 
@@ -78,6 +82,9 @@ ALLOWED = {
     "block-add": {"coordinator"},
     "rooms": {"coordinator", "auditor"},
     "instructors": {"coordinator", "auditor"},
+    # Participant reports: the session's instructors and coordinators import; auditors read.
+    "participant-reports": {"coordinator", "auditor", "instructor"},
+    "participant-report-import": {"coordinator", "instructor"},
 }
 
 
