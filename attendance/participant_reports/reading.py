@@ -15,7 +15,8 @@ What is recognised (header names are compared without case, accents or extra spa
   "Email"/"Participant ID (UPN)", "Role"; the newer file with "1. Summary", "2. Participants"
   and "3. In-Meeting Activities" sections (the activities, one row per join, are used when
   present; else the participants' first join to last leave, never credited beyond their
-  stated duration).
+  stated duration). Zoom's rows "In Waiting Room: Yes" are kept (their lines are listed) but
+  count for nothing.
 - A few German, French, Spanish and Dutch header names of the same columns.
 - Encodings: UTF-8 with or without a BOM, UTF-16 (LE/BE, with a BOM, or without one when the
   NUL bytes say so: Teams writes UTF-16 with tabs), and Windows-1252 (a CSV saved by Excel).
@@ -90,6 +91,7 @@ class ParticipantRow:
     duration_seconds: int | None = None
     role: str = ""
     guest: bool | None = None
+    waiting_room: bool = False  # Zoom: time in the waiting room, not in the meeting
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def normalise_header(text: str) -> str:
     return re.sub(r"\s+", " ", plain).replace("\u2019", "'")
 
 
+WAITING = "waiting"
 NAME, ZOOM_NAME, EMAIL, UPN, JOIN, LEAVE, FIRST_JOIN, LAST_LEAVE, DURATION, GUEST, ROLE = (
     "name",
     "zoom_name",
@@ -224,6 +227,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "duur",
     ),
     GUEST: ("guest", "gast", "invite", "invitado"),
+    # Zoom: a row spent in the waiting room ("Yes") is no attendance.
+    WAITING: ("in waiting room", "im warteraum", "en salle d'attente", "en la sala de espera"),
     ROLE: ("role", "rolle", "rol"),
 }
 ALIASES = {alias: field for field, names in _ALIASES.items() for alias in names}
@@ -567,6 +572,7 @@ def parse_report(data: bytes, *, zone: zoneinfo.ZoneInfo, block_date: dt.date) -
                 duration_seconds=duration,
                 role=cell(cells, ROLE)[:64],
                 guest=_yes_no(cell(cells, GUEST)) if GUEST in header.columns else None,
+                waiting_room=_yes_no(cell(cells, WAITING)) is True,
             )
         )
     return ParsedReport(file_format=file_format, rows=tuple(rows), time_zone=zone_name)

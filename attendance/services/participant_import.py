@@ -154,6 +154,8 @@ def _people(rows: Iterable[ParticipantRow]) -> list[_Person]:
             person.original_names.add(row.original_name)
         person.role = person.role or row.role
         person.lines.append(row.line)
+        if row.waiting_room:  # listed, but waiting to be let in is no attendance
+            continue
         if row.joined_at is not None and row.left_at is not None:
             person.intervals.append((row.joined_at, row.left_at))
         if row.duration_seconds is None or person.stated_seconds is None:

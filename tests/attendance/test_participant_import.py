@@ -272,3 +272,17 @@ def test_after_sign_off_an_import_needs_a_reason_and_is_a_late_edit(block, seats
     record = AttendanceRecord.objects.get(registration=seats["ada"])
     assert record.late_edit
     assert record.late_edit_reason == "Report arrived late"
+
+
+def test_time_in_zooms_waiting_room_is_no_attendance(block, seats, instructor):
+    result = do_import(block, instructor.user, name="zoom_waiting_room.csv")
+    assert marks(block)["ada"] == ("present", 180)
+    assert marks(block)["ben"] == ("absent", 0)
+    ben = result.report.entries.get(email="ben@example.com")
+    assert ben.lines == [4]  # listed, not dropped
+
+
+def test_a_report_of_durations_only_credits_the_durations(block, seats, instructor):
+    do_import(block, instructor.user, name="zoom_unique_users.csv")
+    assert marks(block)["ada"] == ("present", 175)
+    assert marks(block)["ben"] == ("absent", 95)

@@ -8,6 +8,8 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attendance.participant_reports import (
     ReportError,
@@ -231,3 +233,51 @@ def test_a_binary_file_is_refused():
     with pytest.raises(ReportError) as refused:
         parse_report(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, zone=PARIS, block_date=DAY)
     assert "not a text (CSV) file" in refused.value.message
+
+
+def test_zoom_waiting_room_rows_are_read_and_marked():
+    report = read("zoom_waiting_room.csv")
+    assert [r.waiting_room for r in report.rows] == [True, False, True]
+
+
+def test_zoom_unique_users_report_has_durations_only():
+    report = read("zoom_unique_users.csv")
+    assert [(r.name, r.duration_seconds, r.joined_at) for r in report.rows] == [
+        ("Ada Example", 175 * 60, None),
+        ("Ben Sample", 95 * 60, None),
+    ]
+
+
+def test_a_windows_style_time_zone_line_gives_the_offset():
+    report = parse_text(
+        "Time zone,(UTC+01:00) Amsterdam; Berlin\n\nName,Join Time,Leave Time\n"
+        "Ada,2030-03-04 09:00,2030-03-04 10:00\n",
+        zone=NEW_YORK,
+    )
+    assert report.rows[0].joined_at == utc("08:00:00")
+
+
+def test_an_unknown_time_zone_line_is_refused():
+    with pytest.raises(ReportError) as refused:
+        parse_text(
+            "Time zone,Atlantis\n\nName,Join Time,Leave Time\n"
+            "Ada,2030-03-04 09:00,2030-03-04 10:00\n"
+        )
+    assert "Atlantis" in refused.value.message
+
+
+minutes = st.integers(min_value=0, max_value=600)
+
+
+@given(st.lists(st.tuples(minutes, minutes), max_size=12))
+def test_merged_intervals_cover_exactly_the_minutes_of_their_union(pairs):
+    base = utc("00:00:00")
+    intervals = [
+        (base + dt.timedelta(minutes=min(a, b)), base + dt.timedelta(minutes=max(a, b)))
+        for a, b in pairs
+    ]
+    covered = {m for a, b in pairs for m in range(min(a, b), max(a, b))}
+    merged = merge_intervals(intervals)
+    assert total_seconds(intervals) == len(covered) * 60
+    # Disjoint, in order, never touching.
+    assert all(merged[i][1] < merged[i + 1][0] for i in range(len(merged) - 1))
