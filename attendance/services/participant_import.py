@@ -17,7 +17,8 @@ or an import and a resolution, run one after the other):
   `name` for the instructor to check. The session's own instructors are set aside as
   `ignored` (they are in every report and are no learners). Everyone else is `unmatched`,
   listed until the instructor resolves them to a registration or ignores them
-  (`participant_entry_resolve`); nobody is dropped.
+  (`participant_entry_resolve`); nobody is dropped. A later report of the same block reuses
+  what the instructor said about the same participant (same email, else same name).
 - **Minutes.** A learner's intervals from every report of the block (a second, different
   report is merged with the earlier ones: rejoins recorded on two devices or by two hosts)
   and every entry matched to them are merged (overlaps counted once) and clipped to the
@@ -145,7 +146,7 @@ class _Person:
 def _people(rows: Iterable[ParticipantRow]) -> list[_Person]:
     people: dict[str, _Person] = {}
     for row in rows:
-        key = f"email:{row.email.casefold()}" if row.email else f"name:{normalise_name(row.name)}"
+        key = _person_key(row.name, row.email)
         person = people.get(key)
         if person is None:
             person = people[key] = _Person(row.name, row.email, set(), row.role, [], [], 0)
@@ -221,6 +222,19 @@ def _directory(block: SessionBlock) -> _Directory:
         {u.email.strip().casefold() for u in teachers if u.email},
         {normalise_name(u.get_full_name()) for u in teachers if u.get_full_name()},
     )
+
+
+def _person_key(name: str, email: str) -> str:
+    return f"email:{email.strip().casefold()}" if email else f"name:{normalise_name(name)}"
+
+
+def _earlier_decisions(block: SessionBlock) -> dict[str, ParticipantReportEntry]:
+    """What the instructor said about participants of earlier reports of this block (matched
+    to a learner, or ignored), by person: a later report of the same meeting reuses it."""
+    decided = ParticipantReportEntry.objects.filter(
+        report__block=block, resolved_by__isnull=False
+    ).order_by("pk")
+    return {_person_key(e.name, e.email): e for e in decided}
 
 
 def _match(person: _Person, directory: _Directory) -> tuple[str, Registration | None]:
@@ -411,9 +425,14 @@ def participant_rows_import(
                 row_count=len(rows),
             )
             directory = _directory(block)
+            decided = _earlier_decisions(block)
             entries = []
             for person in people:
                 match, registration = _match(person, directory)
+                earlier_entry = decided.get(_person_key(person.name, person.email))
+                reused = match == ParticipantMatch.UNMATCHED and earlier_entry is not None
+                if reused and earlier_entry is not None:
+                    match, registration = earlier_entry.match, earlier_entry.registration
                 seconds = _credited_seconds(person.intervals, person.stated_seconds, block)
                 entries.append(
                     ParticipantReportEntry(
@@ -427,6 +446,7 @@ def participant_rows_import(
                         role=person.role[:64],
                         match=match,
                         registration=registration,
+                        resolved_by=earlier_entry.resolved_by if reused and earlier_entry else None,
                     )
                 )
             ParticipantReportEntry.objects.bulk_create(entries)

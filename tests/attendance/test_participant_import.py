@@ -286,3 +286,22 @@ def test_a_report_of_durations_only_credits_the_durations(block, seats, instruct
     do_import(block, instructor.user, name="zoom_unique_users.csv")
     assert marks(block)["ada"] == ("present", 175)
     assert marks(block)["ben"] == ("absent", 95)
+
+
+def test_a_later_report_reuses_what_the_instructor_said_about_a_participant(
+    block, seats, instructor
+):
+    first = do_import(block, instructor.user)
+    dial_in = first.report.entries.get(match=ParticipantMatch.UNMATCHED)
+    participant_entry_resolve(
+        entry_id=dial_in.pk, registration_id=seats["dan"].pk, by=instructor.user, now=LATER
+    )
+    second = do_import(block, instructor.user, name="zoom_cohost.csv")
+    again = second.report.entries.get(name="Dial-in 555-0100")
+    assert (again.match, again.registration, again.resolved_by) == (
+        ParticipantMatch.RESOLVED,
+        seats["dan"],
+        instructor.user,
+    )
+    assert second.report.entries.get(name="Ada Example").resolved_by is None
+    assert marks(block)["dan"] == ("present", 173)  # 09:05-11:55 and 11:00-11:58: 09:05-11:58
