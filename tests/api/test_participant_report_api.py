@@ -127,3 +127,28 @@ def test_an_ignored_participant_stays_listed(as_user, block, seats, coordinator)
     entry = next(e for e in response.json()["entries"] if e["id"] == dial_in["id"])
     assert entry["match"] == "ignored"
     assert entry["resolved_by"] == "coordinator"
+
+
+def test_reading_a_result_takes_the_same_queries_however_many_learners(
+    as_user, coordinator, block, seats, vilt
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attendance.services.registration import registration_create
+    from tests import factories
+    from tests.conftest import NOW
+
+    client = as_user(coordinator)
+    report_id = upload(client, block).json()["report"]["id"]
+    url = f"/api/v1/participant-reports/{report_id}/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(5):
+        registration_create(
+            session_id=vilt.pk, learner=factories.UserFactory(role="Learner"), now=NOW
+        )
+    with CaptureQueriesContext(connection) as more:
+        body = client.get(url).json()
+    assert len(body["attendance"]) == 10
+    assert len(more) == len(few)
