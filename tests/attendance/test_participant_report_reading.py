@@ -8,7 +8,7 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attendance.participant_reports import (
@@ -281,3 +281,55 @@ def test_merged_intervals_cover_exactly_the_minutes_of_their_union(pairs):
     assert total_seconds(intervals) == len(covered) * 60
     # Disjoint, in order, never touching.
     assert all(merged[i][1] < merged[i + 1][0] for i in range(len(merged) - 1))
+
+
+def _read_or_refused(read) -> str:  # type: ignore[no-untyped-def]
+    """ "read" when the file was read, else the refusal's message (any other error fails)."""
+    try:
+        read()
+    except ReportError as error:
+        return error.message
+    return "read"
+
+
+HEADER_WORDS = st.sampled_from(
+    ["Name", "Email", "Join Time", "Leave Time", "Duration", "First Join", "Role", "Guest", ""]
+)
+CELLS = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "03/04/2030 09:00",
+            "2030-03-04T09:00Z",
+            "31/31/2030 09:00",
+            "1h 5m",
+            "99999999999",
+            "0000-00-00 00:00",
+            "12/12/99 13:00 PM",
+            "2030-03-04 09:00 UTC+99",
+            "9999-12-31 23:59",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    header=st.lists(HEADER_WORDS, min_size=1, max_size=6),
+    rows=st.lists(st.lists(CELLS, max_size=7), max_size=4),
+    delimiter=st.sampled_from([",", "\t", ";"]),
+)
+def test_any_table_is_read_or_refused_with_a_report_error(header, rows, delimiter):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerows(rows)
+    assert _read_or_refused(lambda: parse_text(buffer.getvalue()))
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_are_read_or_refused_with_a_report_error(data):
+    assert _read_or_refused(lambda: parse_report(data, zone=PARIS, block_date=DAY))
