@@ -142,3 +142,37 @@ def test_auditors_read_a_result_but_get_no_resolve_forms(
     dial_in = report.entries.get(match=ParticipantMatch.UNMATCHED)
     resolve = reverse("attendance:participant-entry-resolve", args=[dial_in.pk])
     assert page_client(auditor).post(resolve, {"registration": "ignore"}).status_code == 403
+
+
+def test_the_pages_carry_no_inline_code(page_client, instructor, block, seats, vilt):
+    from tests.web.conftest import inline_code_in
+
+    client = page_client(instructor.user)
+    result = client.post(import_url(block), {"file": csv_file()}, follow=True)
+    pages = [
+        result,
+        client.get(import_url(block)),
+        client.get(reverse("attendance:participant-reports", args=[vilt.pk])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert inline_code_in(page.content.decode()) == []
+
+
+def test_after_sign_off_the_form_asks_for_a_reason(page_client, instructor, block, seats):
+    from attendance.models import AttendanceSignOff
+    from tests.attendance.test_participant_import import LATER
+
+    AttendanceSignOff.objects.create(
+        session=block.session, signed_off_by=instructor.user, signed_off_at=LATER
+    )
+    client = page_client(instructor.user)
+    refused = client.post(import_url(block), {"file": csv_file()})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["reason"] == ["A reason is required after sign-off."]
+    assert ParticipantReport.objects.count() == 0
+    done = client.post(
+        import_url(block), {"file": csv_file(), "reason": "Report came late"}, follow=True
+    )
+    assert "The report was imported" in done.content.decode()
+    assert AttendanceRecord.objects.filter(late_edit=True).count() == 5
