@@ -17,6 +17,8 @@ What is recognised (header names are compared without case, accents or extra spa
   present; else the participants' first join to last leave, never credited beyond their
   stated duration). Zoom's rows "In Waiting Room: Yes" are kept (their lines are listed) but
   count for nothing.
+- Teams' first attendance list (2020-2021): "Full Name", "User Action" ("Joined", "Joined
+  before", "Left"), "Timestamp": each join up to the next leave is one stay.
 - A few German, French, Spanish and Dutch header names of the same columns.
 - Encodings: UTF-8 with or without a BOM, UTF-16 (LE/BE, with a BOM, or without one when the
   NUL bytes say so: Teams writes UTF-16 with tabs), and Windows-1252 (a CSV saved by Excel).
@@ -113,7 +115,7 @@ def normalise_header(text: str) -> str:
     return re.sub(r"\s+", " ", plain).replace("\u2019", "'")
 
 
-WAITING = "waiting"
+WAITING, ACTION, TIMESTAMP = "waiting", "action", "timestamp"
 NAME, ZOOM_NAME, EMAIL, UPN, JOIN, LEAVE, FIRST_JOIN, LAST_LEAVE, DURATION, GUEST, ROLE = (
     "name",
     "zoom_name",
@@ -227,6 +229,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "duur",
     ),
     GUEST: ("guest", "gast", "invite", "invitado"),
+    # Teams' first attendance list (2020-2021): one row per event, "Joined" / "Left".
+    ACTION: ("user action", "benutzeraktion", "action de l'utilisateur", "accion del usuario"),
+    TIMESTAMP: ("timestamp", "zeitstempel", "horodatage", "marca de tiempo"),
     # Zoom: a row spent in the waiting room ("Yes") is no attendance.
     WAITING: ("in waiting room", "im warteraum", "en salle d'attente", "en la sala de espera"),
     ROLE: ("role", "rolle", "rol"),
@@ -267,6 +272,10 @@ class _Header:
         )
 
     @property
+    def events(self) -> bool:
+        return ACTION in self.columns and TIMESTAMP in self.columns
+
+    @property
     def per_join(self) -> bool:
         return JOIN in self.columns and LEAVE in self.columns
 
@@ -295,7 +304,7 @@ def _as_header(cells: list[str], line: int, delimiter: str) -> _Header | None:
             offsets[field] = offset
     has_who = NAME in columns or ZOOM_NAME in columns
     header = _Header(line, delimiter, columns, titles, offsets, tuple(cells))
-    if has_who and (header.timed or DURATION in columns):
+    if has_who and (header.timed or header.events or DURATION in columns):
         return header
     return None
 
@@ -478,6 +487,9 @@ def parse_report(data: bytes, *, zone: zoneinfo.ZoneInfo, block_date: dt.date) -
         raise ReportError(
             _("The report has more than %(max)d rows.") % {"max": MAX_ROWS}, line=header.line
         )
+    if header.events and not header.timed:
+        stays = _event_rows(raw_rows, header, zone=report_zone or zone, block_date=block_date)
+        return ParsedReport(file_format="teams-events", rows=stays, time_zone=zone_name)
     join_field, leave_field = (JOIN, LEAVE) if header.per_join else (FIRST_JOIN, LAST_LEAVE)
     timed = header.timed
     needed = max(header.columns.values()) + 1
@@ -576,6 +588,69 @@ def parse_report(data: bytes, *, zone: zoneinfo.ZoneInfo, block_date: dt.date) -
             )
         )
     return ParsedReport(file_format=file_format, rows=tuple(rows), time_zone=zone_name)
+
+
+_JOINED = {"joined", "joined before", "beigetreten", "a rejoint", "se unio", "unido"}
+_LEFT = {"left", "verlassen", "a quitte", "salio", "abandonado"}
+
+
+def _event_rows(
+    raw_rows: list[tuple[int, list[str]]],
+    header: _Header,
+    *,
+    zone: zoneinfo.ZoneInfo,
+    block_date: dt.date,
+) -> tuple[ParticipantRow, ...]:
+    """Teams' event list ("Full Name", "User Action", "Timestamp") as one row per stay: a
+    join up to the person's next leave; a join never left lasts to the list's last event,
+    a leave without a join starts at its first ("Joined before" the list began)."""
+    events: list[tuple[int, str, str, Moment]] = []
+    name_at, action_at, time_at = (
+        header.columns[NAME if NAME in header.columns else ZOOM_NAME],
+        header.columns[ACTION],
+        header.columns[TIMESTAMP],
+    )
+    for line, cells in raw_rows:
+        if len(cells) <= max(name_at, action_at, time_at):
+            raise ReportError(
+                _("expected %(n)d columns as in the header (line %(h)d), found %(found)d.")
+                % {"n": len(header.raw), "h": header.line, "found": len(cells)},
+                line=line,
+            )
+        action = normalise_header(cells[action_at])
+        if action not in _JOINED | _LEFT:
+            raise ReportError(
+                _("“%(value)s” is neither Joined nor Left.") % {"value": cells[action_at]},
+                line=line,
+                column=header.titles[ACTION],
+            )
+        try:
+            moment = scan_moment(cells[time_at])
+        except ValueProblem as problem:
+            raise ReportError(str(problem), line=line, column=header.titles[TIMESTAMP]) from None
+        name = cells[name_at].strip()
+        if not name:
+            raise ReportError(_("the row has neither a name nor an email."), line=line)
+        events.append((line, name, action, moment))
+    try:
+        order = choose_date_order([e[3] for e in events], near=block_date).get(None, "mdy")
+        timed = [
+            (line, name, action, moment_instant(m, order, zone)) for line, name, action, m in events
+        ]
+    except (DateOrderUnclear, ValueProblem) as problem:
+        raise ReportError(str(problem)) from None
+    first, last = min(t for *_x, t in timed), max(t for *_x, t in timed)
+    open_since: dict[str, tuple[int, dt.datetime]] = {}
+    rows: list[ParticipantRow] = []
+    for line, name, action, at in sorted(timed, key=lambda e: (e[3], e[0])):
+        if action in _JOINED:
+            open_since.setdefault(name, (line, at))
+            continue
+        start_line, start = open_since.pop(name, (line, first))
+        rows.append(ParticipantRow(line=start_line, name=name, joined_at=start, left_at=at))
+    for name, (line, start) in open_since.items():
+        rows.append(ParticipantRow(line=line, name=name, joined_at=start, left_at=last))
+    return tuple(sorted(rows, key=lambda r: r.line))
 
 
 def file_sha256(data: bytes) -> str:

@@ -230,6 +230,8 @@ def moment_instant(moment: Moment, order: str, zone: zoneinfo.ZoneInfo) -> dt.da
     date = moment.date_under(moment.order or order)
     if date is None:
         raise ValueProblem(_("“%(value)s” is not a valid date.") % {"value": moment.text})
+    if not 1900 <= date.year <= 2999:  # keeps the arithmetic far from year 1 and 9999
+        raise ValueProblem(_("“%(value)s” is not a plausible date.") % {"value": moment.text})
     wall = dt.datetime.combine(date, dt.time(moment.hour, moment.minute, moment.second))
     if moment.offset is not None:
         return (wall - moment.offset).replace(tzinfo=dt.UTC)

@@ -305,3 +305,11 @@ def test_a_later_report_reuses_what_the_instructor_said_about_a_participant(
     )
     assert second.report.entries.get(name="Ada Example").resolved_by is None
     assert marks(block)["dan"] == ("present", 173)  # 09:05-11:55 and 11:00-11:58: 09:05-11:58
+
+
+def test_teams_event_list_is_imported_by_name(block, seats, instructor):
+    result = do_import(block, instructor.user, name="teams_events_utf16.csv")
+    assert entries(result.report)["Ada Example"][:2] == (ParticipantMatch.NAME, "ada")
+    # 09:00-10:00 and 10:05-12:00: 175 min.
+    assert marks(block)["ada"] == ("present", 175)
+    assert marks(block)["ben"] == ("late", 160)

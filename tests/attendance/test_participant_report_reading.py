@@ -293,7 +293,19 @@ def _read_or_refused(read) -> str:  # type: ignore[no-untyped-def]
 
 
 HEADER_WORDS = st.sampled_from(
-    ["Name", "Email", "Join Time", "Leave Time", "Duration", "First Join", "Role", "Guest", ""]
+    [
+        "Name",
+        "Email",
+        "Join Time",
+        "Leave Time",
+        "Duration",
+        "First Join",
+        "Role",
+        "Guest",
+        "User Action",
+        "Timestamp",
+        "",
+    ]
 )
 CELLS = st.one_of(
     st.text(max_size=12),
@@ -308,6 +320,8 @@ CELLS = st.one_of(
             "12/12/99 13:00 PM",
             "2030-03-04 09:00 UTC+99",
             "9999-12-31 23:59",
+            "Joined",
+            "Left",
         ]
     ),
 )
@@ -333,3 +347,25 @@ def test_any_table_is_read_or_refused_with_a_report_error(header, rows, delimite
 @given(st.binary(max_size=300))
 def test_any_bytes_are_read_or_refused_with_a_report_error(data):
     assert _read_or_refused(lambda: parse_report(data, zone=PARIS, block_date=DAY))
+
+
+def test_teams_first_attendance_list_of_joined_and_left_events_becomes_stays():
+    report = read("teams_events_utf16.csv")
+    assert report.file_format == "teams-events"
+    assert [(r.line, r.name, r.joined_at, r.left_at) for r in report.rows] == [
+        (2, "Ada Example", utc("07:58:10"), utc("09:00:00")),
+        (3, "Ben Sample", utc("08:20:00"), utc("11:00:00")),
+        (5, "Ada Example", utc("09:05:00"), utc("11:01:00")),
+    ]
+
+
+def test_an_unknown_user_action_names_the_line():
+    with pytest.raises(ReportError) as refused:
+        parse_text("Full Name,User Action,Timestamp\nAda,Waved,2030-03-04 09:00\n")
+    assert refused.value.message.startswith("Line 2, column “User Action”")
+
+
+def test_a_date_at_the_end_of_time_is_refused_not_overflowed():
+    with pytest.raises(ReportError) as refused:
+        parse_text("Name,Join Time (UTC-05:00),Leave Time\nAda,9999-12-31 23:59,9999-12-31 23:59\n")
+    assert "not a plausible date" in refused.value.message
