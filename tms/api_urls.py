@@ -8,7 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
-from attendance import participant_report_api, roster_api
+from attendance import attendance_api as marking_api
+from attendance import check_in_api, participant_report_api, roster_api
+from compliance import api as compliance_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -188,6 +190,21 @@ attendance_patterns = [
         name="course-waitlist-detail",
     ),
     path(
+        "sessions/<id:pk>/attendance/",
+        marking_api.AttendanceSheetApi.as_view(),
+        name="attendance-detail",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
+        marking_api.AttendanceAllPresentApi.as_view(),
+        name="attendance-all-present",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/sign-off/",
+        marking_api.AttendanceSignOffApi.as_view(),
+        name="attendance-sign-off",
+    ),
+    path(
         "messages/preview/",
         attendance_api.MessagePreviewApi.as_view(),
         name="message-preview",
@@ -212,6 +229,17 @@ attendance_patterns += [
     ),
 ]
 
+# Self check-in (attendance.check_in_api).
+check_in_patterns = [
+    path("check-in/", check_in_api.CheckInApi.as_view(), name="check-in"),
+    path(
+        "sessions/<id:pk>/blocks/<id:block_pk>/check-in-code/",
+        check_in_api.CheckInCodeApi.as_view(),
+        name="check-in-code",
+    ),
+]
+attendance_patterns += check_in_patterns
+
 notifications_patterns = [
     path("messages/", notifications_api.MessageListApi.as_view(), name="message-list"),
     path(
@@ -221,12 +249,45 @@ notifications_patterns = [
     ),
 ]
 
+compliance_patterns = [
+    path(
+        "certifications/",
+        compliance_api.CertificationCollectionApi.as_view(),
+        name="certification-list",
+    ),
+    path(
+        "certifications/<id:pk>/",
+        compliance_api.CertificationDetailApi.as_view(),
+        name="certification-detail",
+    ),
+    path(
+        "learner-certifications/",
+        compliance_api.LearnerCertificationListApi.as_view(),
+        name="learner-certification-list",
+    ),
+    path(
+        "learner-certifications/<id:pk>/",
+        compliance_api.LearnerCertificationDetailApi.as_view(),
+        name="learner-certification-detail",
+    ),
+    path(
+        "requirements/", compliance_api.RequirementCollectionApi.as_view(), name="requirement-list"
+    ),
+    path(
+        "requirements/<id:pk>/",
+        compliance_api.RequirementDetailApi.as_view(),
+        name="requirement-detail",
+    ),
+    path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
+]
+
 v1_patterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include((venues_patterns, "venues"))),
     path("", include((instructors_patterns, "instructors"))),
     path("", include((attendance_patterns, "attendance"))),
     path("", include((notifications_patterns, "notifications"))),
+    path("", include((compliance_patterns, "compliance"))),
 ]
 
 app_name = "api"
