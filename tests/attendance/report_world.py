@@ -1,4 +1,5 @@
-"""Fixtures for participant report imports: a VILT session on 2030-03-04 09:00-12:00 Paris
+"""Fixtures for participant report imports (`report_session`, `report_block`, `report_seats`):
+a VILT session on 2030-03-04 09:00-12:00 Paris
 taught by `instructor` (instructor@example.com), with five confirmed learners."""
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def report_bytes(name: str) -> bytes:
 
 
 @pytest.fixture
-def vilt(schedule, instructor, host_account):  # type: ignore[no-untyped-def]
+def report_session(schedule, instructor, host_account):  # type: ignore[no-untyped-def]
     instructor.user.email = "instructor@example.com"
     instructor.user.first_name, instructor.user.last_name = "Ivy", "Instructor"
     instructor.user.save()
@@ -42,19 +43,19 @@ def vilt(schedule, instructor, host_account):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def block(vilt):  # type: ignore[no-untyped-def]
-    return vilt.blocks.get()
+def report_block(report_session):  # type: ignore[no-untyped-def]
+    return report_session.blocks.get()
 
 
 @pytest.fixture
-def seats(vilt) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def report_seats(report_session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """username → confirmed registration."""
     found = {}
     for username, first, last, email in LEARNERS:
         user = factories.UserFactory(
             username=username, first_name=first, last_name=last, email=email, role="Learner"
         )
-        outcome = registration_create(session_id=vilt.pk, learner=user, now=NOW)
+        outcome = registration_create(session_id=report_session.pk, learner=user, now=NOW)
         assert outcome.status == "confirmed"
         found[username] = Registration.objects.get(pk=outcome.registration_id)
     return found

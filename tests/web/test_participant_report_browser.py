@@ -44,15 +44,19 @@ def _fits(page: Any, what: str) -> None:
 
 
 def test_instructor_imports_a_report_and_resolves_a_participant_on_a_phone(
-    browser: Any, live_server: Any, vilt: Any, seats: dict[str, Any], instructor: Any
+    browser: Any,
+    live_server: Any,
+    report_session: Any,
+    report_seats: dict[str, Any],
+    instructor: Any,
 ) -> None:
     base = live_server.url
     context, page, watch = _open(browser, width=375)
     _sign_in(page, base, instructor.user.username)
 
-    page.goto(f"{base}/sessions/{vilt.pk}/roster/")
+    page.goto(f"{base}/sessions/{report_session.pk}/roster/")
     page.get_by_role("link", name="Import participant report").click()
-    page.wait_for_url(f"{base}/sessions/{vilt.pk}/participant-reports/")
+    page.wait_for_url(f"{base}/sessions/{report_session.pk}/participant-reports/")
     _fits(page, "the session's participant reports")
     page.get_by_role("link", name="Import participant report").click()
     _fits(page, "the import form")

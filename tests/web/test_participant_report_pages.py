@@ -17,30 +17,32 @@ def csv_file(name: str = "zoom_participants.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, report_bytes(name), content_type="text/csv")
 
 
-def import_url(block) -> str:  # type: ignore[no-untyped-def]
-    return reverse("attendance:participant-report-import", args=[block.pk])
+def import_url(report_block) -> str:  # type: ignore[no-untyped-def]
+    return reverse("attendance:participant-report-import", args=[report_block.pk])
 
 
 def test_the_roster_links_to_the_participant_reports_of_a_vilt_session(
-    page_client, instructor, vilt
+    page_client, instructor, report_session
 ):
-    page = page_client(instructor.user).get(reverse("attendance:roster", args=[vilt.pk]))
-    assert reverse("attendance:participant-reports", args=[vilt.pk]) in page.content.decode()
+    page = page_client(instructor.user).get(reverse("attendance:roster", args=[report_session.pk]))
+    assert (
+        reverse("attendance:participant-reports", args=[report_session.pk]) in page.content.decode()
+    )
     reports = page_client(instructor.user).get(
-        reverse("attendance:participant-reports", args=[vilt.pk])
+        reverse("attendance:participant-reports", args=[report_session.pk])
     )
     assert reports.status_code == 200
-    assert import_url(vilt.blocks.get()) in reports.content.decode()
+    assert import_url(report_session.blocks.get()) in reports.content.decode()
 
 
 def test_upload_shows_the_result_with_unmatched_rows_and_name_matches_flagged(
-    page_client, instructor, block, seats
+    page_client, instructor, report_block, report_seats
 ):
     client = page_client(instructor.user)
-    form = client.get(import_url(block))
+    form = client.get(import_url(report_block))
     assert form.status_code == 200
     assert 'enctype="multipart/form-data"' in form.content.decode()
-    response = client.post(import_url(block), {"file": csv_file()}, follow=True)
+    response = client.post(import_url(report_block), {"file": csv_file()}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert "The report was imported: 4 participant(s)." in page
@@ -52,17 +54,21 @@ def test_upload_shows_the_result_with_unmatched_rows_and_name_matches_flagged(
     assert f'action="{resolve}"' in page
 
 
-def test_the_same_file_again_says_when_it_was_imported(page_client, instructor, block, seats):
+def test_the_same_file_again_says_when_it_was_imported(
+    page_client, instructor, report_block, report_seats
+):
     client = page_client(instructor.user)
-    client.post(import_url(block), {"file": csv_file()})
-    again = client.post(import_url(block), {"file": csv_file()}, follow=True)
+    client.post(import_url(report_block), {"file": csv_file()})
+    again = client.post(import_url(report_block), {"file": csv_file()}, follow=True)
     assert "already imported for this block" in again.content.decode()
     assert ParticipantReport.objects.count() == 1
 
 
-def test_a_malformed_file_is_a_form_error_naming_the_line(page_client, instructor, block, seats):
+def test_a_malformed_file_is_a_form_error_naming_the_line(
+    page_client, instructor, report_block, report_seats
+):
     response = page_client(instructor.user).post(
-        import_url(block), {"file": csv_file("zoom_malformed.csv")}
+        import_url(report_block), {"file": csv_file("zoom_malformed.csv")}
     )
     assert response.status_code == 400
     errors = response.context["form"].errors["file"]
@@ -72,15 +78,17 @@ def test_a_malformed_file_is_a_form_error_naming_the_line(page_client, instructo
     assert AttendanceRecord.objects.count() == 0
 
 
-def test_no_file_is_a_form_error(page_client, instructor, block):
-    response = page_client(instructor.user).post(import_url(block), {})
+def test_no_file_is_a_form_error(page_client, instructor, report_block):
+    response = page_client(instructor.user).post(import_url(report_block), {})
     assert response.status_code == 400
     assert "file" in response.context["form"].errors
 
 
-def test_resolving_from_the_result_page_marks_the_learner(page_client, instructor, block, seats):
+def test_resolving_from_the_result_page_marks_the_learner(
+    page_client, instructor, report_block, report_seats
+):
     client = page_client(instructor.user)
-    result = client.post(import_url(block), {"file": csv_file()}, follow=True)
+    result = client.post(import_url(report_block), {"file": csv_file()}, follow=True)
     report = result.context["report"]
     dial_in = report.entries.get(match=ParticipantMatch.UNMATCHED)
     url = reverse("attendance:participant-entry-resolve", args=[dial_in.pk])
@@ -92,9 +100,9 @@ def test_resolving_from_the_result_page_marks_the_learner(page_client, instructo
             row["form"] for row in empty.context["entries"] if row["entry"].pk == dial_in.pk
         ).errors
     )
-    done = client.post(url, {"registration": str(seats["dan"].pk)}, follow=True)
+    done = client.post(url, {"registration": str(report_seats["dan"].pk)}, follow=True)
     assert "is matched; attendance was updated" in done.content.decode()
-    record = AttendanceRecord.objects.get(registration=seats["dan"], block=block)
+    record = AttendanceRecord.objects.get(registration=report_seats["dan"], block=report_block)
     assert (record.status, record.minutes_attended) == ("present", 170)
     ignored = client.post(url, {"registration": "ignore"}, follow=True)
     assert "set aside" in ignored.content.decode()
@@ -114,7 +122,7 @@ def test_resolving_from_the_result_page_marks_the_learner(page_client, instructo
     ],
 )
 def test_who_may_open_the_import_form(
-    who, expected, page_client, block, coordinator, instructor, auditor, learner, outsider
+    who, expected, page_client, report_block, coordinator, instructor, auditor, learner, outsider
 ):
     from tests import factories
 
@@ -126,14 +134,16 @@ def test_who_may_open_the_import_form(
         "learner": learner,
         "outsider": outsider,
     }
-    assert page_client(people[who]).get(import_url(block)).status_code == expected
+    assert page_client(people[who]).get(import_url(report_block)).status_code == expected
 
 
 def test_auditors_read_a_result_but_get_no_resolve_forms(
-    page_client, instructor, auditor, learner, block, seats
+    page_client, instructor, auditor, learner, report_block, report_seats
 ):
     client = page_client(instructor.user)
-    report = client.post(import_url(block), {"file": csv_file()}, follow=True).context["report"]
+    report = client.post(import_url(report_block), {"file": csv_file()}, follow=True).context[
+        "report"
+    ]
     url = reverse("attendance:participant-report", args=[report.pk])
     page = page_client(auditor).get(url)
     assert page.status_code == 200
@@ -144,35 +154,39 @@ def test_auditors_read_a_result_but_get_no_resolve_forms(
     assert page_client(auditor).post(resolve, {"registration": "ignore"}).status_code == 403
 
 
-def test_the_pages_carry_no_inline_code(page_client, instructor, block, seats, vilt):
+def test_the_pages_carry_no_inline_code(
+    page_client, instructor, report_block, report_seats, report_session
+):
     from tests.web.conftest import inline_code_in
 
     client = page_client(instructor.user)
-    result = client.post(import_url(block), {"file": csv_file()}, follow=True)
+    result = client.post(import_url(report_block), {"file": csv_file()}, follow=True)
     pages = [
         result,
-        client.get(import_url(block)),
-        client.get(reverse("attendance:participant-reports", args=[vilt.pk])),
+        client.get(import_url(report_block)),
+        client.get(reverse("attendance:participant-reports", args=[report_session.pk])),
     ]
     for page in pages:
         assert page.status_code == 200
         assert inline_code_in(page.content.decode()) == []
 
 
-def test_after_sign_off_the_form_asks_for_a_reason(page_client, instructor, block, seats):
+def test_after_sign_off_the_form_asks_for_a_reason(
+    page_client, instructor, report_block, report_seats
+):
     from attendance.models import AttendanceSignOff
     from tests.attendance.test_participant_import import LATER
 
     AttendanceSignOff.objects.create(
-        session=block.session, signed_off_by=instructor.user, signed_off_at=LATER
+        session=report_block.session, signed_off_by=instructor.user, signed_off_at=LATER
     )
     client = page_client(instructor.user)
-    refused = client.post(import_url(block), {"file": csv_file()})
+    refused = client.post(import_url(report_block), {"file": csv_file()})
     assert refused.status_code == 400
     assert refused.context["form"].errors["reason"] == ["A reason is required after sign-off."]
     assert ParticipantReport.objects.count() == 0
     done = client.post(
-        import_url(block), {"file": csv_file(), "reason": "Report came late"}, follow=True
+        import_url(report_block), {"file": csv_file(), "reason": "Report came late"}, follow=True
     )
     assert "The report was imported" in done.content.decode()
     assert AttendanceRecord.objects.filter(late_edit=True).count() == 5
