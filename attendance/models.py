@@ -385,6 +385,13 @@ class ParticipantReportEntry(models.Model):
     # Report lines this person came from (1-based, header = 1), for the instructor to check.
     lines = ArrayField(models.PositiveIntegerField(), default=list)
     minutes = models.PositiveIntegerField()
+    # What the import credits this person with: their merged intervals as the report gives
+    # them ([[start, end], ...] in ISO 8601 UTC, before clipping to the block; empty for a
+    # report of durations only), the seconds credited inside the block (never more than the
+    # durations the report states), and their role in the meeting (Teams: Organizer...).
+    intervals = models.JSONField(default=list, blank=True)
+    seconds = models.PositiveIntegerField(default=0)
+    role = models.CharField(max_length=64, blank=True)
     match = models.CharField(max_length=16, choices=ParticipantMatch.choices)
     registration = models.ForeignKey(
         Registration,

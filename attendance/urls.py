@@ -3,7 +3,14 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 
 from django.urls import path
 
-from attendance import attendance_views, calendar_views, catalog, roster_views, views
+from attendance import (
+    attendance_views,
+    calendar_views,
+    catalog,
+    participant_report_views,
+    roster_views,
+    views,
+)
 from attendance.check_in_urls import urlpatterns as check_in_urlpatterns
 
 app_name = "attendance"
@@ -74,5 +81,28 @@ urlpatterns += [
         "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
         attendance_views.attendance_all_present,
         name="attendance-all-present",
+    ),
+]
+# Participant reports of VILT blocks (attendance.participant_report_views).
+urlpatterns += [
+    path(
+        "sessions/<id:pk>/participant-reports/",
+        participant_report_views.session_reports,
+        name="participant-reports",
+    ),
+    path(
+        "blocks/<id:pk>/participant-report/",
+        participant_report_views.import_report,
+        name="participant-report-import",
+    ),
+    path(
+        "participant-reports/<id:pk>/",
+        participant_report_views.report_result,
+        name="participant-report",
+    ),
+    path(
+        "participant-report-entries/<id:pk>/resolve/",
+        participant_report_views.resolve_entry,
+        name="participant-entry-resolve",
     ),
 ]

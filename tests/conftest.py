@@ -14,6 +14,9 @@ from scheduling.models import AssignmentRole, DeliveryMode, Session
 from scheduling.services import ProposedBlock, ProposedInstructor, SessionInput, session_create
 from tests import factories
 
+# The participant-report world (a VILT block and its learners) for attendance, API and page tests.
+pytest_plugins = ["tests.attendance.report_world"]
+
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 # A fixed "now" for services; session dates in tests lie after it.
 NOW = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.UTC)

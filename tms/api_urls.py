@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
 from attendance import attendance_api as marking_api
-from attendance import check_in_api, roster_api
+from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
 from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
@@ -209,6 +209,24 @@ attendance_patterns = [
         "messages/preview/",
         attendance_api.MessagePreviewApi.as_view(),
         name="message-preview",
+    ),
+]
+# Participant reports of VILT blocks (attendance.participant_report_api).
+attendance_patterns += [
+    path(
+        "blocks/<id:pk>/participant-reports/",
+        participant_report_api.ParticipantReportImportApi.as_view(),
+        name="participant-report-import",
+    ),
+    path(
+        "participant-reports/<id:pk>/",
+        participant_report_api.ParticipantReportDetailApi.as_view(),
+        name="participant-report-detail",
+    ),
+    path(
+        "participant-report-entries/<id:pk>/resolve/",
+        participant_report_api.ParticipantEntryResolveApi.as_view(),
+        name="participant-entry-resolve",
     ),
 ]
 

@@ -186,6 +186,13 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "create":      {LE: OWN},
         "code":        {CO: ALL, IN: OWN},
     },
+    # Participant reports of VILT blocks: the session's own instructors and coordinators
+    # import them and resolve their unmatched participants; auditors read ---------------------
+    "participant_report": {
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN},
+        "import":      {CO: ALL, IN: OWN},
+        "resolve":     {CO: ALL, IN: OWN},
+    },
     # Calendar pages (no API): "list" is the schedule of every session, "retrieve" one
     # instructor's calendar ------------------------------------------------------------------
     "calendar": {

@@ -227,7 +227,7 @@ def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
 
 # The only things an instructor changes: their own unavailability ("My calendar"), their
 # own calendar subscription, and the attendance of the sessions they teach (marking, sign-off,
-# check-in: showing the live code).
+# check-in: showing the live code; participant reports: importing, resolving participants).
 INSTRUCTOR_WRITES = {
     ("unavailability", "create"),
     ("unavailability", "delete"),
@@ -235,6 +235,8 @@ INSTRUCTOR_WRITES = {
     ("attendance", "sign_off"),
     *OWN_FEEDS,
     ("check_in", "code"),
+    ("participant_report", "import"),
+    ("participant_report", "resolve"),
 }
 
 

@@ -65,6 +65,10 @@ def _pages(session: Session) -> dict[str, str]:
         "rooms": reverse("scheduling:room-availability"),
         "instructors": reverse("scheduling:instructor-availability"),
         "attendance": reverse("attendance:attendance-sheet", args=[session.pk]),
+        "participant-reports": reverse("attendance:participant-reports", args=[session.pk]),
+        "participant-report-import": reverse(
+            "attendance:participant-report-import", args=[block.pk]
+        ),
     }
 
 
@@ -81,6 +85,9 @@ ALLOWED = {
     "instructors": {"coordinator", "auditor"},
     # Only the session's instructors and coordinators mark; auditors read.
     "attendance": {"coordinator", "auditor", "instructor"},
+    # Participant reports: the session's instructors and coordinators import; auditors read.
+    "participant-reports": {"coordinator", "auditor", "instructor"},
+    "participant-report-import": {"coordinator", "instructor"},
 }
 
 

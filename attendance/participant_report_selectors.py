@@ -1,0 +1,103 @@
+"""Reads for participant reports: which blocks and reports a user may import into or see, and
+an import's result (entries by match, the block's attendance) for the page and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Prefetch, QuerySet
+
+from attendance.models import (
+    AttendanceRecord,
+    ParticipantMatch,
+    ParticipantReport,
+    ParticipantReportEntry,
+    Registration,
+    RegistrationStatus,
+)
+from attendance.services.participant_import import HAND_MADE
+from scheduling.models import InstructorAssignment, SessionBlock
+from scheduling.selectors import session_is_taught_by
+
+# Matched entries first for the instructor to check (by name: flagged), then the rest.
+MATCH_ORDER = [
+    ParticipantMatch.UNMATCHED,
+    ParticipantMatch.NAME,
+    ParticipantMatch.EMAIL,
+    ParticipantMatch.RESOLVED,
+    ParticipantMatch.IGNORED,
+]
+
+
+def block_for_reports(pk: int) -> SessionBlock:
+    """A block with its session, course and instructors (raises DoesNotExist)."""
+    return (
+        SessionBlock.objects.select_related("session__course", "session__host_account")
+        .prefetch_related(
+            Prefetch(
+                "session__assignments",
+                queryset=InstructorAssignment.objects.select_related("instructor__user"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def may_use_reports_of(user: User, block: SessionBlock, *, scope: str) -> bool:
+    """Scope "all" (coordinators, auditors reading): every block; "own": the blocks of the
+    sessions the user teaches."""
+    return scope == "all" or session_is_taught_by(block.session, user)
+
+
+def report_get(pk: int) -> ParticipantReport:
+    return ParticipantReport.objects.select_related("imported_by", "block").get(pk=pk)
+
+
+def entry_get(pk: int) -> ParticipantReportEntry:
+    return ParticipantReportEntry.objects.select_related("report").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class BlockAttendance:
+    registration: Registration
+    record: AttendanceRecord | None
+
+    @property
+    def kept(self) -> bool:
+        return self.record is not None and self.record.source in HAND_MADE
+
+
+def report_entries(report: ParticipantReport) -> list[ParticipantReportEntry]:
+    rows = list(
+        report.entries.select_related("registration__learner", "resolved_by").order_by("name", "pk")
+    )
+    return sorted(rows, key=lambda e: MATCH_ORDER.index(ParticipantMatch(e.match)))
+
+
+def block_attendance(block: SessionBlock) -> list[BlockAttendance]:
+    """Every confirmed learner of the block's session with their record (or none yet)."""
+    registrations = (
+        Registration.objects.filter(
+            session_id=block.session_id, status=RegistrationStatus.CONFIRMED
+        )
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+    records = {r.registration_id: r for r in AttendanceRecord.objects.filter(block=block)}
+    return [BlockAttendance(r, records.get(r.pk)) for r in registrations]
+
+
+def confirmed_registrations(block: SessionBlock) -> QuerySet[Registration]:
+    """The choices for resolving an entry."""
+    return (
+        Registration.objects.filter(
+            session_id=block.session_id, status=RegistrationStatus.CONFIRMED
+        )
+        .select_related("learner")
+        .order_by("learner__last_name", "learner__first_name", "pk")
+    )
+
+
+def block_reports(block: SessionBlock) -> list[ParticipantReport]:
+    return list(ParticipantReport.objects.filter(block=block).select_related("imported_by"))
