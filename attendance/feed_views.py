@@ -12,13 +12,18 @@ from collections.abc import Callable
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags
 from django.views.decorators.http import require_safe
 
 from attendance.calendar_feed import learner_feed
 from scheduling.calendar.feeds import SCHEDULE_FEEDS, Feed, Validators, schedule_validators
 from scheduling.models import FeedKind
-from scheduling.services.feed_tokens import FeedLookup, feed_fetch_record, feed_lookup
+from scheduling.services.feed_tokens import (
+    FeedFetchFacts,
+    FeedLookup,
+    feed_fetch_record,
+    feed_lookup,
+)
 from tms.client_address import client_ip
 
 FEEDS: dict[str, Callable[..., Feed]] = {**SCHEDULE_FEEDS, FeedKind.LEARNER: learner_feed}
@@ -35,8 +40,8 @@ VALIDATORS: dict[str, Callable[..., Validators]] = {
     FeedKind.LEARNER: learner_validators,
 }
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-# Clients poll every few minutes; a conditional request of a schedule feed costs two small
-# queries (the token with its change marks, the log). "private": the URL is a secret, so no
+# Clients poll every few minutes; a conditional request of a schedule feed costs one small
+# query (the token with its change marks and the log). "private": the URL is a secret, so no
 # shared cache keeps a copy.
 CACHE_CONTROL = "private, max-age=300"
 
@@ -45,10 +50,18 @@ CACHE_CONTROL = "private, max-age=300"
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed a token opens (404 for an unknown or revoked one), answered 304 when the
     client's copy (If-None-Match / If-Modified-Since) is current. Every answer is logged."""
-    found = feed_lookup(token)
+    now = timezone.now()
+    fetch = FeedFetchFacts(
+        now=now,
+        client_ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        etags=[
+            tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
+        ],
+    )
+    found = feed_lookup(token, fetch=fetch)
     if found is None:
         raise Http404
-    now = timezone.now()
     kind = found.token.kind
     validators = VALIDATORS[kind](found, now=now)
     last_modified = int(validators.last_modified.timestamp()) if validators.last_modified else None
@@ -61,11 +74,5 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
     response["X-Robots-Tag"] = "noindex"
-    feed_fetch_record(
-        token=found.token,
-        now=now,
-        client_ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        status_code=response.status_code,
-    )
+    feed_fetch_record(lookup=found, fetch=fetch, status_code=response.status_code)
     return response
