@@ -41,7 +41,7 @@ VALIDATORS: dict[str, Callable[..., Validators]] = {
 }
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Clients poll every few minutes; a conditional request of a schedule feed costs one small
-# query (the token with its change marks and the log). "private": the URL is a secret, so no
+# query (the token, its change marks and the log). "private": the URL is a secret, so no
 # shared cache keeps a copy.
 CACHE_CONTROL = "private, max-age=300"
 

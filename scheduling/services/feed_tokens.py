@@ -149,12 +149,12 @@ class FeedLookup:
 
 _TOKEN_COLUMNS = [field.column for field in FeedToken._meta.concrete_fields]
 _TOKEN_FIELDS = [field.attname for field in FeedToken._meta.concrete_fields]
-# One round trip for a fetch of a schedule feed: the token; the ETag of its feed, a hash of the
-# ids of the owner's and the catalogue's change marks (two probes of their index) with the day
-# (the seed is the one place the schedule feeds' ETag is made); and the fetch log's row, its
-# status predicted from the client's If-None-Match (the view corrects it when it answers
-# otherwise: If-Modified-Since alone, If-Match...). A learner's token gets no ETag here and is
-# logged once the view knows its answer.
+# One round trip for a conditional fetch of a schedule feed: the token; the ETag of its feed,
+# a hash of the ids of the owner's and the catalogue's change marks (two probes of their index)
+# with the day (this seed is the one place the schedule feeds' ETag is made); and, when the
+# client's copy carries that ETag (If-None-Match), the fetch log's row as a 304 (the view
+# corrects it in the odd case it answers otherwise: If-Match...). Any other fetch is logged by
+# the view once it knows its answer (a full feed is built, or a learner's validators read).
 _LOOKUP = PreparedStatement(
     "feed_token_lookup",
     f"""
@@ -178,14 +178,13 @@ _LOOKUP = PreparedStatement(
     ), logged AS (
         INSERT INTO {FeedFetch._meta.db_table}
                (token_id, fetched_at, client_ip, user_agent, status_code)
-        SELECT found.id, %(now)s::timestamptz, %(client_ip)s::inet, %(user_agent)s::text,
-               CASE WHEN found.etag = ANY (%(etags)s::text[]) THEN 304 ELSE 200 END
+        SELECT found.id, %(now)s::timestamptz, %(client_ip)s::inet, %(user_agent)s::text, 304
           FROM found
-         WHERE found.etag IS NOT NULL
+         WHERE found.etag = ANY (%(etags)s::text[])
         RETURNING id, status_code
     )
     SELECT found.*, logged.id, logged.status_code FROM found LEFT JOIN logged ON true
-    """,
+    """,  # noqa: S608 (table and column names come from the models, values are parameters)
 )
 _RECORD = PreparedStatement(
     "feed_fetch_record",
@@ -193,14 +192,15 @@ _RECORD = PreparedStatement(
     INSERT INTO {FeedFetch._meta.db_table}
            (token_id, fetched_at, client_ip, user_agent, status_code)
     VALUES (%(token)s, %(now)s, %(client_ip)s::inet, %(user_agent)s, %(status_code)s)
-    """,
+    """,  # noqa: S608 (the table name comes from the model, values are parameters)
 )
 
 
 def feed_lookup(raw: str, *, fetch: FeedFetchFacts) -> FeedLookup | None:
-    """The active token a feed URL carries, with its schedule feed's ETag and the fetch logged
-    (status predicted), in one prepared statement; None (nothing logged) if the token is
-    unknown or revoked. Settle the log with `feed_fetch_record` once the answer is known."""
+    """The active token a feed URL carries, with its schedule feed's ETag and, when the
+    client's copy is that one, the fetch logged as a 304, in one prepared statement; None
+    (nothing logged) if the token is unknown or revoked. Settle the log with
+    `feed_fetch_record` once the answer is known."""
     from scheduling.calendar.feeds import FORMAT_VERSION, feed_day
 
     with connection.cursor() as cursor:
@@ -234,7 +234,7 @@ def feed_lookup(raw: str, *, fetch: FeedFetchFacts) -> FeedLookup | None:
 
 def feed_fetch_record(*, lookup: FeedLookup, fetch: FeedFetchFacts, status_code: int) -> None:
     """Log one fetch of a feed (for the audit log) with the status it was answered: nothing
-    more to do when `feed_lookup` logged it as answered (the usual 304 and 200), else one
+    more to do when `feed_lookup` logged it as answered (a schedule feed's 304), else one
     statement (a prepared INSERT, or correcting the predicted status)."""
     if lookup.logged_status == status_code:
         return
