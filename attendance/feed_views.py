@@ -67,6 +67,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     last_modified = int(validators.last_modified.timestamp()) if validators.last_modified else None
     response = get_conditional_response(request, etag=validators.etag, last_modified=last_modified)
     if response is None:
+        # The rows are read after the marks: a change committed in between costs the client
+        # one more full fetch, never a stale copy kept as current.
         feed = FEEDS[kind](found.token, now=now)
         response = HttpResponse(feed.text().encode(), content_type=CONTENT_TYPE)
     response["ETag"] = validators.etag

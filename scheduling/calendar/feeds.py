@@ -18,13 +18,13 @@ Validators (ETag, Last-Modified) without reading the feed: the database leaves a
 (scheduling.FeedChange, by triggers: scheduling/sql/scheduling_feed_changed.sql) for every
 instructor, room and site whose feed a write touches, and one for the catalogue (courses, rooms,
 sites); the ETag hashes the ids of the owner's and the catalogue's marks with the day (the
-window moves at midnight), read with the token in one query (`feed_lookup`). So a conditional
-request costs that query and the fetch log, whatever the size of the feed. The learner's feed
+window moves at midnight), made with the token's lookup in one query (`feed_lookup`), whatever
+the size of the feed. The learner's feed
 (attendance/calendar_feed.py) is a learner's own registrations, few rows, whose table belongs
 to attendance: its validators are an aggregate over its rows (`Feed.validators`).
 
-Every fetch costs a constant number of queries: the token with its marks, unless the client's
-copy is current (304) one for the rows, and the fetch log.
+Every fetch costs a constant number of queries: a schedule feed's 304 one (the token, its marks
+and the fetch log), a full fetch three (the token and its marks, the rows, the log).
 """
 
 from __future__ import annotations
