@@ -8,7 +8,7 @@ from tms.sql_functions import InstallFunctions
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_calendar_feed_tokens'),
+        ('scheduling', '0005_completion_rules'),
         ('venues', '0001_initial'),
     ]
 
