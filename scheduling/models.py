@@ -486,3 +486,37 @@ class FeedFetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id} fetched {self.fetched_at:%Y-%m-%d %H:%M:%S} ({self.status_code})"
+
+
+# The kind of the change marks every schedule feed reads: a course, room or site was edited.
+FEED_CATALOGUE = "catalogue"
+
+
+class FeedChange(models.Model):
+    """A change mark: something a schedule feed (instructor, room, site) shows changed, written
+    by the database (scheduling/sql/scheduling_feed_changed.sql: triggers on blocks, sessions,
+    assignments, courses, rooms and sites, so services, the admin, QuerySet.update() and raw SQL
+    all leave one). A feed's validators are the ids of its owner's marks and of the catalogue's
+    (`kind` "catalogue", owner 0: any course, room or site), read in one index scan whatever the
+    size of the feed.
+
+    Insert-only, never a row updated: concurrent writers never wait for each other (no hot
+    row). A mark prunes its owner's older marks that no one else is pruning (SKIP LOCKED), so an
+    owner keeps about one; a feed's ETag hashes all the ids it finds, so a change committed late
+    with a smaller id still changes it."""
+
+    kind = models.CharField(max_length=16)
+    owner_id = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["kind", "owner_id", "id"],
+                include=["changed_at"],
+                name="feed_change_by_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner_id} changed {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -14,9 +14,17 @@ What a feed holds (documented in the README, "Calendar feeds"):
 - no learner ever appears in a feed; a VILT join link only where the owner has a confirmed
   place (an assigned instructor, a confirmed learner); room and site feeds never carry one.
 
-Every fetch costs a constant number of queries: one for the token (with its owner), one small
-aggregate for the validators (ETag, Last-Modified) and, unless the client's copy is current
-(304), one for the rows.
+Validators (ETag, Last-Modified) without reading the feed: the database leaves a change mark
+(scheduling.FeedChange, by triggers: scheduling/sql/scheduling_feed_changed.sql) for every
+instructor, room and site whose feed a write touches, and one for the catalogue (courses, rooms,
+sites); the ETag hashes the ids of the owner's and the catalogue's marks with the day (the
+window moves at midnight), made with the token's lookup in one query (`feed_lookup`), whatever
+the size of the feed. The learner's feed
+(attendance/calendar_feed.py) is a learner's own registrations, few rows, whose table belongs
+to attendance: its validators are an aggregate over its rows (`Feed.validators`).
+
+Every fetch costs a constant number of queries: a schedule feed's 304 one (the token, its marks
+and the fetch log), a full fetch three (the token and its marks, the rows, the log).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections
 from django.db.models import Aggregate, Count, DateTimeField, F, Max, Q, QuerySet, Subquery, Sum
@@ -47,6 +55,9 @@ from scheduling.models import (
 from tms.db import PreparedStatement
 from tms.links import absolute_link
 from venues.models import Room, Site
+
+if TYPE_CHECKING:
+    from scheduling.services.feed_tokens import FeedLookup
 
 WINDOW_BACK = dt.timedelta(days=90)
 CANCELLED_KEPT = dt.timedelta(days=30)
@@ -129,7 +140,8 @@ class Feed:
 
     def validators(self) -> Validators:
         """ETag and Last-Modified from one aggregate over the same rows: they change whenever
-        a row comes, goes or changes (its block, session, course, room or site)."""
+        a row comes, goes or changes (its block, session, course, room or site). For the
+        learner's feed; the schedule feeds have change marks (`schedule_validators`)."""
         facts = self._facts()
         seed = "|".join(
             [FORMAT_VERSION, self.salt, *(f"{key}={facts[key]!r}" for key in sorted(facts))]
@@ -187,6 +199,22 @@ class Feed:
     def text(self) -> str:
         rows = list(self.rows)
         return calendar_text([self.event(row) for row in rows], name=self.name(rows))
+
+
+def schedule_validators(lookup: FeedLookup, *, now: dt.datetime) -> Validators:
+    """An instructor's, room's or site's feed's validators, from the change marks read with the
+    token (`feed_lookup`: no query of their own). A feed is a function of the day and the rows;
+    the marks change whenever a row the feed reads changes (the triggers), and the day is part
+    of the ETag: what drops out of the window at midnight (90 days back, cancelled 30 days ago)
+    changes it without a row changing, at the price of one full fetch a day per subscriber.
+    Last-Modified is the newest mark, never before today's midnight, for the same reason."""
+    if lookup.etag is None:
+        raise ValueError("this token's feed has no change marks")
+    day = feed_day(now)
+    return Validators(
+        etag=lookup.etag,
+        last_modified=max(lookup.changed_at, day) if lookup.changed_at else day,
+    )
 
 
 def feed_day(now: dt.datetime) -> dt.datetime:
@@ -308,7 +336,6 @@ def instructor_feed(token: FeedToken, *, now: dt.datetime) -> Feed:
             "assignment_id": F("session__assignments__id"),
             "assignment_updated_at": F("session__assignments__updated_at"),
         },
-        aggregates={"assignments": Max("session__assignments__updated_at")},
     )
 
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from instructors.models import Instructor
-from scheduling.models import FeedFetch, FeedKind, FeedToken
+from scheduling.models import FEED_CATALOGUE, FeedChange, FeedFetch, FeedKind, FeedToken
+from tms.db import PreparedStatement
 from tms.exceptions import DomainError
 from tms.roles import Role, roles_of
 from venues.models import Room, Site
@@ -120,22 +122,136 @@ def feed_token_find(raw: str) -> FeedToken | None:
     return FeedToken.objects.filter(token_hash=hash_token(raw), revoked_at__isnull=True).first()
 
 
-def feed_fetch_record(
-    *,
-    token: FeedToken,
-    now: dt.datetime,
-    client_ip: str | None,
-    user_agent: str,
-    status_code: int,
-) -> FeedFetch:
-    """Log one fetch of a feed (for the audit log): one INSERT."""
-    return FeedFetch.objects.create(
-        token=token,
-        fetched_at=now,
-        client_ip=client_ip,
-        user_agent=user_agent[:USER_AGENT_LENGTH],
-        status_code=status_code,
+@dataclass(frozen=True)
+class FeedFetchFacts:
+    """What a fetch tells about itself, for the log: when, from where, with which client, and
+    the ETags of the client's copy (If-None-Match, W/ dropped)."""
+
+    now: dt.datetime
+    client_ip: str | None
+    user_agent: str
+    etags: list[str]
+
+
+@dataclass(frozen=True)
+class FeedLookup:
+    """An active token, found by the hash of what a feed URL carries, with its feed's change
+    marks (scheduling.FeedChange): `etag` their hash (None for a learner's feed, which has no
+    marks), `changed_at` the newest of them (None if none); and the fetch as already logged:
+    the row's id and the status it predicted (None when not logged yet)."""
+
+    token: FeedToken
+    etag: str | None
+    changed_at: dt.datetime | None
+    fetch_id: int | None
+    logged_status: int | None
+
+
+_TOKEN_COLUMNS = [field.column for field in FeedToken._meta.concrete_fields]
+_TOKEN_FIELDS = [field.attname for field in FeedToken._meta.concrete_fields]
+# One round trip for a conditional fetch of a schedule feed: the token; the ETag of its feed,
+# a hash of the ids of the owner's and the catalogue's change marks (two probes of their index)
+# with the day (this seed is the one place the schedule feeds' ETag is made); and, when the
+# client's copy carries that ETag (If-None-Match), the fetch log's row as a 304 (the view
+# corrects it in the odd case it answers otherwise: If-Match...). Any other fetch is logged by
+# the view once it knows its answer (a full feed is built, or a learner's validators read).
+_LOOKUP = PreparedStatement(
+    "feed_token_lookup",
+    f"""
+    WITH found AS (
+        SELECT {", ".join(f"t.{column}" for column in _TOKEN_COLUMNS)}, m.changed_at,
+               CASE WHEN t.kind <> %(learner)s::text THEN
+                   '"' || left(encode(sha256(convert_to(concat_ws('|',
+                       %(format)s::text, 'marks', t.kind, t.id::text, coalesce(m.marks, ''),
+                       %(day)s::text), 'UTF8')), 'hex'), 40) || '"'
+               END AS etag
+          FROM {FeedToken._meta.db_table} t
+          LEFT JOIN LATERAL (
+               SELECT string_agg(c.id::text, ',' ORDER BY c.id) AS marks,
+                      max(c.changed_at) AS changed_at
+                 FROM {FeedChange._meta.db_table} c
+                WHERE (c.kind = %(catalogue)s::text AND c.owner_id = 0)
+                   OR (c.kind = t.kind
+                       AND c.owner_id = COALESCE(t.instructor_id, t.room_id, t.site_id))
+               ) m ON true
+         WHERE t.token_hash = %(hash)s AND t.revoked_at IS NULL
+    ), logged AS (
+        INSERT INTO {FeedFetch._meta.db_table}
+               (token_id, fetched_at, client_ip, user_agent, status_code)
+        SELECT found.id, %(now)s::timestamptz, %(client_ip)s::inet, %(user_agent)s::text, 304
+          FROM found
+         WHERE found.etag = ANY (%(etags)s::text[])
+        RETURNING id, status_code
     )
+    SELECT found.*, logged.id, logged.status_code FROM found LEFT JOIN logged ON true
+    """,  # noqa: S608 (table and column names come from the models, values are parameters)
+)
+_RECORD = PreparedStatement(
+    "feed_fetch_record",
+    f"""
+    INSERT INTO {FeedFetch._meta.db_table}
+           (token_id, fetched_at, client_ip, user_agent, status_code)
+    VALUES (%(token)s, %(now)s, %(client_ip)s::inet, %(user_agent)s, %(status_code)s)
+    """,  # noqa: S608 (the table name comes from the model, values are parameters)
+)
+
+
+def feed_lookup(raw: str, *, fetch: FeedFetchFacts) -> FeedLookup | None:
+    """The active token a feed URL carries, with its schedule feed's ETag and, when the
+    client's copy is that one, the fetch logged as a 304, in one prepared statement; None
+    (nothing logged) if the token is unknown or revoked. Settle the log with
+    `feed_fetch_record` once the answer is known."""
+    from scheduling.calendar.feeds import FORMAT_VERSION, feed_day
+
+    with connection.cursor() as cursor:
+        _LOOKUP.execute(
+            cursor,
+            {
+                "learner": FeedKind.LEARNER,
+                "format": FORMAT_VERSION,
+                "day": f"{feed_day(fetch.now):%F}",
+                "catalogue": FEED_CATALOGUE,
+                "hash": hash_token(raw),
+                "now": fetch.now,
+                "client_ip": fetch.client_ip,
+                "user_agent": fetch.user_agent[:USER_AGENT_LENGTH],
+                "etags": fetch.etags,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *values, changed_at, etag, fetch_id, logged_status = row
+    token = FeedToken.from_db(connection.alias, _TOKEN_FIELDS, values)
+    return FeedLookup(
+        token=token,
+        etag=etag,
+        changed_at=changed_at,
+        fetch_id=fetch_id,
+        logged_status=logged_status,
+    )
+
+
+def feed_fetch_record(*, lookup: FeedLookup, fetch: FeedFetchFacts, status_code: int) -> None:
+    """Log one fetch of a feed (for the audit log) with the status it was answered: nothing
+    more to do when `feed_lookup` logged it as answered (a schedule feed's 304), else one
+    statement (a prepared INSERT, or correcting the predicted status)."""
+    if lookup.logged_status == status_code:
+        return
+    if lookup.fetch_id is not None:
+        FeedFetch.objects.filter(pk=lookup.fetch_id).update(status_code=status_code)
+        return
+    with connection.cursor() as cursor:
+        _RECORD.execute(
+            cursor,
+            {
+                "token": lookup.token.pk,
+                "now": fetch.now,
+                "client_ip": fetch.client_ip,
+                "user_agent": fetch.user_agent[:USER_AGENT_LENGTH],
+                "status_code": status_code,
+            },
+        )
 
 
 # --- Reads for the pages -----------------------------------------------------------------------

@@ -155,3 +155,18 @@ def test_a_promotion_changes_the_etag_even_within_the_same_instant(
     (event,) = icalendar.Calendar.from_ical(after.content.decode()).walk("VEVENT")
     assert str(event["STATUS"]) == "CONFIRMED"
     assert session.join_url in after.content.decode().replace("\r\n ", "")
+
+
+def test_a_learners_fetches_are_logged_with_their_answers(
+    published, learner, django_assert_num_queries
+):
+    from scheduling.models import FeedFetch
+
+    register(published(capacity=5), learner)
+    url = feed_of(learner)
+    first = Client().get(url, HTTP_USER_AGENT="DAVx5")
+    with django_assert_num_queries(3):  # token, validators, log
+        again = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_USER_AGENT="DAVx5")
+    assert again.status_code == 304
+    logged = FeedFetch.objects.order_by("pk").values_list("status_code", "user_agent")
+    assert list(logged) == [(200, "DAVx5"), (304, "DAVx5")]

@@ -265,21 +265,39 @@ def test_every_fetch_is_logged_with_address_and_client(schedule, instructor):
     assert {r.token.instructor_id for r in rows} == {instructor.pk}
 
 
+def test_the_log_has_the_status_answered_whatever_the_headers(schedule, instructor):
+    schedule(status="scheduled")
+    raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
+    first = fetch(raw)
+    etag, modified = first["ETag"], first["Last-Modified"]
+    answers = [
+        fetch(raw, HTTP_IF_NONE_MATCH=etag).status_code,
+        fetch(raw, HTTP_IF_NONE_MATCH=f'"other", W/{etag}').status_code,
+        fetch(raw, HTTP_IF_MODIFIED_SINCE=modified).status_code,
+        fetch(raw, HTTP_IF_NONE_MATCH='"other"').status_code,
+        # Matches If-None-Match, fails If-Match: a 412, although the lookup logged a 304.
+        fetch(raw, HTTP_IF_NONE_MATCH=etag, HTTP_IF_MATCH='"other"').status_code,
+    ]
+    assert answers == [304, 304, 304, 200, 412]
+    logged = list(FeedFetch.objects.order_by("pk").values_list("status_code", flat=True))
+    assert logged == [200, *answers]
+
+
 def test_a_fetch_costs_a_constant_number_of_queries(
     schedule, instructor, django_assert_num_queries
 ):
     raw = issue(instructor.user, FeedKind.INSTRUCTOR, instructor.pk)
     schedule(status="scheduled")
-    with django_assert_num_queries(4):  # token, validators, rows, log
+    with django_assert_num_queries(3):  # token with its change marks, rows, log
         small = fetch(raw)
     day = dt.date(2030, 4, 1)
     for n in range(12):
         start = at((day + dt.timedelta(days=n)).isoformat(), "09:00")
         schedule([(start, start + dt.timedelta(hours=2))], status="scheduled")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         large = fetch(raw)
     assert len(events(large)) == 13
-    with django_assert_num_queries(3):  # token, validators, log
+    with django_assert_num_queries(1):  # token with its change marks and the log
         assert fetch(raw, HTTP_IF_NONE_MATCH=large["ETag"]).status_code == 304
     assert small["ETag"] != large["ETag"]
 
