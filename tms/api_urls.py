@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
 from attendance import roster_api
+from compliance import api as compliance_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -203,12 +204,17 @@ notifications_patterns = [
     ),
 ]
 
+compliance_patterns = [
+    path("audit-log/", compliance_api.AuditLogListApi.as_view(), name="audit-log-list"),
+]
+
 v1_patterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include((venues_patterns, "venues"))),
     path("", include((instructors_patterns, "instructors"))),
     path("", include((attendance_patterns, "attendance"))),
     path("", include((notifications_patterns, "notifications"))),
+    path("", include((compliance_patterns, "compliance"))),
 ]
 
 app_name = "api"

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include("attendance.urls")),
     path("", include("notifications.urls")),
+    path("", include("compliance.urls")),
     path("calendar/", include("scheduling.calendar.urls")),
     path("", include("attendance.feed_page_urls")),
     path("", include("tms.manage_urls")),
