@@ -64,6 +64,7 @@ def _pages(session: Session) -> dict[str, str]:
         "block-add": reverse("scheduling:block-add", args=[session.pk]),
         "rooms": reverse("scheduling:room-availability"),
         "instructors": reverse("scheduling:instructor-availability"),
+        "audit-log": reverse("compliance:audit-log"),
     }
 
 
@@ -78,6 +79,7 @@ ALLOWED = {
     "block-add": {"coordinator"},
     "rooms": {"coordinator", "auditor"},
     "instructors": {"coordinator", "auditor"},
+    "audit-log": {"coordinator", "auditor"},
 }
 
 
