@@ -91,10 +91,7 @@ class AuditContext:
         user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
         if self._cached is not None and self._cached[0] == user_id:
             return self._cached[1]
-        if user_id is not None:
-            actor = user.get_username()
-        else:
-            actor = self.actor or "anonymous"
+        actor = user.get_username() if user_id is not None else self.actor or "anonymous"
         data = {
             "user_id": user_id,
             "actor": actor,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -57,7 +58,7 @@ class _LazyUser:
         self._request = request
 
     @property
-    def _user(self):  # type: ignore[no-untyped-def]
+    def _user(self) -> Any:
         return getattr(self._request, "user", None)
 
     @property
@@ -65,8 +66,8 @@ class _LazyUser:
         return bool(getattr(self._user, "is_authenticated", False))
 
     @property
-    def pk(self):  # type: ignore[no-untyped-def]
+    def pk(self) -> Any:
         return getattr(self._user, "pk", None)
 
     def get_username(self) -> str:
-        return str(self._user.get_username())  # type: ignore[union-attr]
+        return str(self._user.get_username())

@@ -17,9 +17,10 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """One change of one row (compliance/sql/compliance_audit_capture.sql). `seq`, `prev_hash` and `hash` are NULL until the writing
-    transaction commits (then they are set once, by the sealer); `user_id` is a plain number,
-    not a foreign key, so deleting a user keeps (and does not rewrite) their history."""
+    """One change of one row (compliance/sql/compliance_audit_capture.sql). `seq`,
+    `prev_hash` and `hash` are NULL until the writing transaction commits (then they are set
+    once, by the sealer); `user_id` is a plain number, not a foreign key, so deleting a user
+    keeps (and does not rewrite) their history."""
 
     seq = models.BigIntegerField(null=True, unique=True)
     table_name = models.CharField(max_length=63)

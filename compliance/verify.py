@@ -68,7 +68,9 @@ def verify_chain(*, head_hash: str | None = None, head_seq: int | None = None) -
                         else f"seq {seq} out of order"
                     )
                 elif prev_hash != prev:
-                    problem = "prev_hash is not the previous entry's hash (removed or inserted entry)"
+                    problem = (
+                        "prev_hash is not the previous entry's hash (removed or inserted entry)"
+                    )
                 elif hashlib.sha256(payload.encode("utf-8")).hexdigest() != stored:
                     problem = "hash does not match the content (edited entry)"
                 if problem:

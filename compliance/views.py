@@ -48,7 +48,7 @@ class AuditLogFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [
+        self.fields["object_type"].choices = [  # type: ignore[attr-defined]
             ("", gettext_lazy("Any")),
             *[(table, label) for label, table in audited_types()],
         ]

@@ -32,7 +32,8 @@ def test_readers_filter_the_log_by_object_and_action(who, request, client_for, c
         ("update", "venues.Site", "system:import"),
         ("insert", "venues.Site", "system:import"),
     ]
-    assert rows[0]["before"]["name"] == "Audited" and rows[0]["after"]["name"] == "Audited again"
+    assert rows[0]["before"]["name"] == "Audited"
+    assert rows[0]["after"]["name"] == "Audited again"
     only_updates = api.get(API, {"object_type": "venues_site", "action": "update"}).json()
     assert {r["action"] for r in only_updates["results"]} == {"update"}
 
@@ -68,6 +69,7 @@ def test_bad_filters_are_a_400_naming_the_field(client_for, auditor, query):
 def test_the_api_pages_with_a_cursor(client_for, auditor):
     factories.SiteFactory.create_batch(60)
     first = client_for(auditor).get(API, {"object_type": "venues.Site"}).json()
-    assert len(first["results"]) == 50 and first["next"]
+    assert len(first["results"]) == 50
+    assert first["next"]
     second = client_for(auditor).get(first["next"]).json()
     assert {r["id"] for r in first["results"]}.isdisjoint(r["id"] for r in second["results"])

@@ -46,7 +46,8 @@ def test_orm_create_update_and_delete_are_recorded_with_before_after_and_changed
             "req-script-1",
             None,
         )
-        assert entry.txid > 0 and entry.occurred_at is not None
+        assert entry.txid > 0
+        assert entry.occurred_at is not None
 
 
 def test_an_admin_change_is_recorded_with_the_user_request_id_and_address(client):
@@ -88,7 +89,11 @@ def test_raw_sql_is_recorded():
     with audit_context(SCRIPT), connection.cursor() as cursor:
         cursor.execute("UPDATE venues_site SET name = %s WHERE id = %s", ["New 100%", site.pk])
     entry = entries("venues_site", site.pk)[-1]
-    assert (entry.action, entry.after["name"], entry.actor) == ("update", "New 100%", "system:test-script")
+    assert (entry.action, entry.after["name"], entry.actor) == (
+        "update",
+        "New 100%",
+        "system:test-script",
+    )
 
 
 def test_a_write_outside_any_context_is_recorded_as_the_database_role():
@@ -122,7 +127,9 @@ def test_the_seat_door_records_the_registration_with_the_api_user_and_request(
 
 def test_a_prepared_statement_is_recorded_with_the_context():
     room = factories.RoomFactory(capacity=10)
-    rename = PreparedStatement("test_audit_rename_room", "UPDATE venues_room SET name = %s WHERE id = %s")
+    rename = PreparedStatement(
+        "test_audit_rename_room", "UPDATE venues_room SET name = %s WHERE id = %s"
+    )
     with audit_context(SCRIPT), connection.cursor() as cursor:
         rename.execute(cursor, ["Prepared once", room.pk])  # PREPARE + EXECUTE
         rename.execute(cursor, ["Prepared twice", room.pk])  # EXECUTE only
@@ -181,10 +188,13 @@ def test_a_read_only_request_sends_no_audit_context(client, coordinator, publish
     session = published()
     client.force_login(coordinator)
     sent = _statements(lambda: client.get(reverse("scheduling:session-detail", args=[session.pk])))
-    assert sent and not any("tms.audit_context" in sql for sql in sent)
+    assert sent
+    assert not any("tms.audit_context" in sql for sql in sent)
 
 
-def test_a_writing_request_sends_the_context_once_with_its_first_write(client_for, published, learner):
+def test_a_writing_request_sends_the_context_once_with_its_first_write(
+    client_for, published, learner
+):
     session = published(capacity=5)
     api = client_for(learner)
     sent = _statements(

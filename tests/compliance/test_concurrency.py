@@ -25,7 +25,7 @@ def _writer(name: str, barrier: threading.Barrier, errors: list[BaseException]) 
             with transaction.atomic():
                 Site.objects.create(name=f"{name}-{i}-a", address="", time_zone="UTC")
                 Site.objects.create(name=f"{name}-{i}-b", address="", time_zone="UTC")
-    except BaseException as error:  # noqa: BLE001 - reported by the test
+    except BaseException as error:
         errors.append(error)
     finally:
         connection.close()

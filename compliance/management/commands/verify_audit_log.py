@@ -27,8 +27,7 @@ class Command(BaseCommand):
         result = verify_chain(head_hash=head_hash, head_seq=options.get("head_seq"))
         if not result.ok:
             raise CommandError(
-                f"audit log broken at {result.problem} "
-                f"({result.checked} entries checked before it)"
+                f"audit log broken at {result.problem} ({result.checked} entries checked before it)"
             )
         self.stdout.write(
             f"audit log intact: {result.checked} entries; head seq {result.head_seq} "
