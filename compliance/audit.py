@@ -220,6 +220,13 @@ def audit_execute_wrapper(
     elif not wanted:
         return execute(sql, params, many, context)
     prefix = _set_sql(wanted)
+    if many and not db.in_atomic_block:
+        # Each execution is a transaction of its own: each carries the context (run here, so
+        # wrappers inside this one see the statement once, without the rows).
+        with db.wrap_database_errors:
+            for one in params:
+                context["cursor"].cursor.execute(prefix + sql, one)
+        return None
     if many:
         context["cursor"].cursor.execute(prefix)
         result = execute(sql, params, many, context)

@@ -30,8 +30,10 @@ BEGIN
     head_seq := coalesce(head_seq, 0);
     head_hash := coalesce(head_hash, {{ GENESIS }});
     FOR entry IN
+        -- The first call is for the transaction's first row (deferred events fire in the order
+        -- they were queued): its rows are at or after it, by primary key.
         SELECT * FROM compliance_auditentry e
-         WHERE e.seq IS NULL AND e.txid = txid_current() ORDER BY e.id
+         WHERE e.id >= NEW.id AND e.seq IS NULL AND e.txid = txid_current() ORDER BY e.id
     LOOP
         head_seq := head_seq + 1;
         entry.seq := head_seq;

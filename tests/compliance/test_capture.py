@@ -8,7 +8,7 @@ import pytest
 from celery import shared_task
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from attendance.models import Registration
@@ -203,3 +203,16 @@ def test_a_writing_request_sends_the_context_once_with_its_first_write(
     with_context = [sql for sql in sent if "tms.audit_context" in sql]
     assert len(with_context) == 1
     assert "attendance_take_seat" in with_context[0]  # the same statement: no extra round trip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_executemany_carries_the_context_in_and_outside_a_transaction():
+    """cursor.executemany: every row of it, committed at once (autocommit) or in atomic."""
+    sites = factories.SiteFactory.create_batch(4)
+    statement = "UPDATE venues_site SET name = %s WHERE id = %s"
+    with audit_context(SCRIPT), connection.cursor() as cursor:
+        cursor.executemany(statement, [(f"many-{s.pk}", s.pk) for s in sites[:2]])
+        with transaction.atomic():
+            cursor.executemany(statement, [(f"many-{s.pk}", s.pk) for s in sites[2:]])
+    for site in sites:
+        assert entries("venues_site", site.pk)[-1].actor == "system:test-script"
