@@ -10,14 +10,14 @@ are confirmed and some waitlisted, so both paths of the seat door run).
 
 The same registrations go through `registration_create` (the service path of the rush: one
 prepared read, one call of the seat door) from several forked processes, with the audit
-triggers on (every registration writes its audit entry, sealed into the hash chain at commit
-under the chain's lock) and off (`ALTER TABLE ... DISABLE TRIGGER compliance_audit` on every
-audited table, as superuser, in this database only: production code has no switch). Rounds
-alternate on, off, on, off... so background load on a shared machine hits both alike; the
-registrations and outbox are emptied between rounds, then VACUUM ANALYZE and CHECKPOINT, so
-no round pays for the previous one's cleanup; a warm-up of each mode comes first, uncounted.
-The figure is the median of the rounds' throughputs per mode. After each "on" round the chain is
-verified (compliance.verify), and the entries are counted.
+triggers on (every registration writes its audit entry, sealed into the hash chain as it
+commits, or left to the next sealer when another commit holds the chain's lock) and off
+(`ALTER TABLE ... DISABLE TRIGGER compliance_audit` on every audited table, as superuser, in
+this database only: production code has no switch). Rounds alternate on, off, on, off... so
+background load on a shared machine hits both alike; after each round what waits is sealed,
+registrations and outbox are emptied, then VACUUM ANALYZE and CHECKPOINT, so no round pays
+for the previous one's cleanup; a warm-up of each mode comes first, uncounted. The figure is
+the median of the rounds' throughputs per mode. At the end the chain is verified.
 
 Last line: one JSON object with `audit_overhead_ratio` (throughput on / off; target >= 0.8)
 and the raw figures. Exits 1 if a round had unexpected outcomes or the chain is broken.
@@ -49,7 +49,7 @@ from _rush_world import build_world, drop_rush_database, reset_registrations  # 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from compliance.audit import TRIGGER  # noqa: E402
+from compliance.audit import TRIGGER, audit_seal  # noqa: E402
 from compliance.verify import verify_chain  # noqa: E402
 
 DATABASE = "tms_audit_bench"
@@ -90,6 +90,12 @@ def audit_rows() -> int:
         return int(cursor.fetchone()[0])
 
 
+def unsealed_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM compliance_auditentry WHERE seq IS NULL")
+        return int(cursor.fetchone()[0])
+
+
 def main() -> int:
     args = parse_args()
     settings.DEBUG = False  # as in production: no query log
@@ -127,12 +133,14 @@ def main() -> int:
                 before = audit_rows()
                 result = run_service(f"audit {mode}", jobs, processes=args.processes)
                 written = audit_rows() - before
+                left = unsealed_rows()  # commits that found the chain busy left these
+                sealed_later = audit_seal()
                 results[mode].append(result)
                 print(
                     f"round {round_no + 1}, audit {mode}: {result.requests} registrations in "
                     f"{result.seconds:.2f} s = {result.tps:.0f}/s, p50 "
                     f"{result.percentile(50):.1f} ms, p99 {result.percentile(99):.1f} ms; "
-                    f"{written} audit entries",
+                    f"{written} audit entries ({left} left to the sweep, {sealed_later} sealed)",
                     flush=True,
                 )
                 if result.unexpected or result.errors:
@@ -144,6 +152,7 @@ def main() -> int:
                 reset_registrations()
                 settle()  # each round starts alike: no vacuum or checkpoint left over
         set_audit(tables, on=True)
+        audit_seal()
         chain = verify_chain()
         if not chain.ok:
             failures.append(f"chain broken: {chain.problem}")

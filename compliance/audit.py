@@ -266,9 +266,20 @@ def install_wrapper(sender: Any = None, *, connection: Any, **kwargs: Any) -> No
 # --- Reading the log ----------------------------------------------------------------------------
 
 
+def audit_seal() -> int:
+    """Seal every committed entry still waiting (a commit that found another sealing leaves
+    its entries for the next sealer: compliance/sql/compliance_audit_seal.sql). Waits for the
+    chain's lock, which it holds to the end of the caller's transaction. Returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT compliance_audit_seal_rows(true)")
+        return int(cursor.fetchone()[0])
+
+
 def audit_head() -> tuple[int, str]:
-    """The chain's head: (seq, hash) of the newest sealed entry; (0, GENESIS) when empty.
-    Exports put it in their manifests; `verify_audit_log --head` checks against it later."""
+    """The chain's head: (seq, hash) of the newest sealed entry, after sealing what waits, so
+    it covers every committed change; (0, GENESIS) when empty. Exports put it in their
+    manifests; `verify_audit_log --head` checks against it later."""
+    audit_seal()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT seq, hash FROM compliance_auditentry WHERE seq IS NOT NULL "

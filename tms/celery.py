@@ -33,6 +33,8 @@ app.conf.beat_schedule = {
     "low-enrolment-alerts": {"task": "attendance.tasks.alert_low_enrolment", "schedule": 3600.0},
     "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
+    # Audit entries whose commit found the chain busy (compliance/sql/compliance_audit_seal.sql).
+    "seal-audit-log": {"task": "compliance.tasks.seal_audit_log", "schedule": 15.0},
 }
 
 

@@ -68,6 +68,8 @@ CREATE INDEX audit_object ON compliance_auditentry (table_name, object_pk, id);
 -- Cheap to keep up on an append-only table whose times grow with its ids.
 CREATE INDEX audit_occurred ON compliance_auditentry USING brin (occurred_at);
 CREATE INDEX audit_user ON compliance_auditentry (user_id, id) WHERE user_id IS NOT NULL;
+-- Sealers find the rows waiting here; sealed rows leave it.
+CREATE INDEX audit_unsealed ON compliance_auditentry (id) WHERE seq IS NULL;
 """
 
 CHAIN_TRIGGERS = """
@@ -130,6 +132,7 @@ class Migration(migrations.Migration):
         "compliance",
         "compliance_audit_payload",
         "compliance_audit_capture",
+        "compliance_audit_seal_rows",
         "compliance_audit_seal",
         "compliance_audit_guard",
     ),

@@ -10,6 +10,7 @@ from tms.sql_functions import SqlFunction, sql_literal
 FUNCTIONS = [
     SqlFunction("compliance", "compliance_audit_payload", "jsonb"),
     SqlFunction("compliance", "compliance_audit_capture", ""),
+    SqlFunction("compliance", "compliance_audit_seal_rows", "boolean"),
     SqlFunction("compliance", "compliance_audit_seal", ""),
     SqlFunction("compliance", "compliance_audit_guard", ""),
 ]

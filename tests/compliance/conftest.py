@@ -20,8 +20,10 @@ def entries(table: str, pk: object | None = None) -> list[AuditEntry]:
 
 
 def seal_now() -> None:
-    """Run the commit-time sealer now (a test's transaction never commits)."""
+    """Seal what waits now (a test's transaction never commits, so its commit never seals)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT compliance_audit_seal_rows(true)")
+        # Fire the commit-time triggers queued so far too (as a commit would).
         cursor.execute("SET CONSTRAINTS compliance_audit_seal IMMEDIATE")
         cursor.execute("SET CONSTRAINTS compliance_audit_seal DEFERRED")
 

@@ -82,8 +82,8 @@ def _as_role(role: str, statement: str, params: list[object] | None) -> None:
         cursor.execute(statement, params)
 
 
-def test_an_unsealed_entry_of_another_transaction_cannot_be_sealed_by_hand(chain):
-    """The sealer's own exception is narrow: a row of this transaction, not yet sealed."""
+def test_a_sealed_entry_cannot_be_sealed_again(chain):
+    """The sealer's own exception is narrow: a row not sealed yet, chain fields only."""
     _sql("SELECT set_config('tms.audit_sealing', 'on', true)")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         _sql("UPDATE compliance_auditentry SET hash = repeat('f', 64) WHERE id = %s", [chain[1].pk])
@@ -153,7 +153,8 @@ def test_a_forged_unsealed_entry_is_named(chain):
         _sql(
             "INSERT INTO compliance_auditentry (table_name, object_pk, action, after, "
             "occurred_at, txid, actor, request_id, client_ip, request) "
-            "VALUES ('venues_site', '998', 'insert', '{}', now(), 3, 'forger', '', '', '')"
+            "VALUES ('venues_site', '998', 'insert', '{}', now() - interval '1 hour', 3, "
+            "'forger', '', '', '')"
         )
     problem = _problem()
     assert "unsealed entry (venues.Site pk 998)" in problem

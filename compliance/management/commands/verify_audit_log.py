@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from compliance.verify import verify_chain
+from compliance.verify import GRACE_SECONDS, verify_chain
 
 
 class Command(BaseCommand):
@@ -19,12 +19,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--head", dest="head_hash", help="a head hash saved earlier")
         parser.add_argument("--head-seq", type=int, help="the seq of that saved head")
+        parser.add_argument(
+            "--grace",
+            type=int,
+            default=GRACE_SECONDS,
+            help="seconds an entry may wait to be sealed before it counts as forged",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         head_hash = options.get("head_hash")
         if head_hash is not None and len(head_hash) != 64:
             raise CommandError("--head must be a 64-character hex SHA-256")
-        result = verify_chain(head_hash=head_hash, head_seq=options.get("head_seq"))
+        result = verify_chain(
+            head_hash=head_hash, head_seq=options.get("head_seq"), grace=options["grace"]
+        )
         if not result.ok:
             raise CommandError(
                 f"audit log broken at {result.problem} ({result.checked} entries checked before it)"
