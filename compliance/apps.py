@@ -11,6 +11,7 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from celery import signals as celery_signals
         from django.core.management.base import BaseCommand
+        from django.db import connections
         from django.db.backends.signals import connection_created
 
         from compliance.audit import install_wrapper
@@ -19,6 +20,8 @@ class ComplianceConfig(AppConfig):
 
         # Every connection sends the audit context before its first write (compliance/audit).
         connection_created.connect(install_wrapper, dispatch_uid="compliance-audit-wrapper")
+        for connection in connections.all(initialized_only=True):  # opened before ready()
+            install_wrapper(connection=connection)
         celery_signals.task_prerun.connect(_task_started, weak=False, dispatch_uid="audit-task")
         celery_signals.task_postrun.connect(_task_ended, weak=False, dispatch_uid="audit-task")
         _hook_commands(BaseCommand)

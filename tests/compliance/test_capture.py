@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from attendance.models import Registration
-from compliance.audit import AuditContext, audit_context
+from compliance.audit import AuditContext, audit_context, may_write
 from tests import factories
 from tests.compliance.conftest import entries
 from tms.db import PreparedStatement
@@ -216,3 +216,25 @@ def test_executemany_carries_the_context_in_and_outside_a_transaction():
             cursor.executemany(statement, [(f"many-{s.pk}", s.pk) for s in sites[2:]])
     for site in sites:
         assert entries("venues_site", site.pk)[-1].actor == "system:test-script"
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ("SELECT 1", False),
+        ('SAVEPOINT "s1"', False),
+        ("  (SELECT id FROM venues_site) UNION (SELECT 2)", False),
+        ("SELECT * FROM venues_site FOR UPDATE", False),
+        ("SELECT outcome FROM attendance_take_seat(1, 2)", True),
+        ("INSERT INTO venues_site (name) VALUES ('x')", True),
+        ("WITH gone AS (DELETE FROM venues_site RETURNING id) SELECT count(*) FROM gone", True),
+        ("EXECUTE attendance_pre_check(1, 2, 3)", False),  # a prepared read
+        ("EXECUTE attendance_take_seat(1, 2, 3)", True),  # the prepared seat door
+        ("EXECUTE never_prepared_here(1)", True),  # unknown: assume it writes
+        ("PREPARE x AS SELECT 1;\nEXECUTE x", False),
+    ],
+)
+def test_the_context_goes_with_every_statement_that_may_write(sql, writes):
+    import attendance.services.seats  # noqa: F401 - registers the seat statements
+
+    assert may_write(sql) is writes
