@@ -13,8 +13,14 @@ BEGIN
        AND current_setting('tms.audit_sealing', true) = 'on'
        AND OLD.seq IS NULL
        AND NEW.seq IS NOT NULL AND NEW.hash IS NOT NULL
-       AND (to_jsonb(NEW) - ARRAY['seq', 'prev_hash', 'hash'])
-           = (to_jsonb(OLD) - ARRAY['seq', 'prev_hash', 'hash'])
+       -- Every other column as it was (a column added to the table must be added here too).
+       AND ROW(NEW.id, NEW.table_name, NEW.object_pk, NEW.action, NEW.before, NEW.after,
+               NEW.changed, NEW.occurred_at, NEW.txid, NEW.user_id, NEW.actor,
+               NEW.request_id, NEW.client_ip, NEW.request)
+           IS NOT DISTINCT FROM
+           ROW(OLD.id, OLD.table_name, OLD.object_pk, OLD.action, OLD.before, OLD.after,
+               OLD.changed, OLD.occurred_at, OLD.txid, OLD.user_id, OLD.actor,
+               OLD.request_id, OLD.client_ip, OLD.request)
     THEN
         RETURN NEW;
     END IF;

@@ -193,3 +193,15 @@ def test_the_command_prints_the_head_and_fails_naming_the_entry(chain, capsys):
 def test_the_command_refuses_a_malformed_head():
     with pytest.raises(CommandError, match="64-character"):
         call_command("verify_audit_log", "--head", "abc")
+
+
+def test_the_sealers_exception_never_lets_content_change():
+    site = factories.SiteFactory()
+    entry = AuditEntry.objects.get(table_name="venues_site", object_pk=str(site.pk))
+    _sql("SELECT set_config('tms.audit_sealing', 'on', true)")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _sql(
+            "UPDATE compliance_auditentry SET seq = 10000000, hash = repeat('a', 64), "
+            "actor = 'someone else' WHERE id = %s",
+            [entry.pk],
+        )
