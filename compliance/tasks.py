@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
+from compliance.audit import audit_seal
 from compliance.services import certifications, reminders
 
 TRANSIENT = (OSError,)
@@ -23,3 +25,11 @@ def enqueue_certification_reminders() -> int:
 @shared_task(acks_late=True, **RETRY)
 def sync_certifications() -> int:
     return certifications.certifications_sync()
+
+
+@shared_task(ignore_result=True)
+def seal_audit_log() -> int:
+    """Chain the committed audit entries a busy commit left unsealed (safe to run twice: each
+    is sealed once, under the chain's lock)."""
+    with transaction.atomic():
+        return audit_seal()

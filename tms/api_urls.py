@@ -11,6 +11,7 @@ from attendance import api as attendance_api
 from attendance import attendance_api as marking_api
 from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
+from compliance import audit_api
 from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
@@ -280,6 +281,7 @@ compliance_patterns = [
         name="requirement-detail",
     ),
     path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
+    path("audit-log/", audit_api.AuditLogListApi.as_view(), name="audit-log-list"),
 ]
 
 v1_patterns = [

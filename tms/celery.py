@@ -42,6 +42,8 @@ app.conf.beat_schedule = {
     },
     "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
+    # Audit entries whose commit found the chain busy (compliance/sql/compliance_audit_seal.sql).
+    "seal-audit-log": {"task": "compliance.tasks.seal_audit_log", "schedule": 15.0},
 }
 
 

@@ -22,6 +22,10 @@ from django.db.backends.utils import CursorWrapper
 
 _NAMED = re.compile(r"%\((\w+)\)s")
 
+# Every statement's text by name, for code that must know what an `EXECUTE name` does (the
+# audit log's context is sent only before statements that may write: compliance/audit.py).
+STATEMENTS: dict[str, str] = {}
+
 
 class PreparedStatement:
     def __init__(self, name: str, sql: str) -> None:
@@ -35,6 +39,7 @@ class PreparedStatement:
                 self.names.append(match.group(1))
             return f"${self.names.index(match.group(1)) + 1}"
 
+        STATEMENTS[name] = sql
         body = _NAMED.sub(number, sql)
         positional = 0
         if not self.names:

@@ -245,6 +245,10 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "list":        _READ_ALL,
         "resend":      _COORDINATOR_ONLY,
     },
+    # Compliance: the audit log (compliance/audit.py) is read, never written, by people -------
+    "audit_log": {
+        "list":        _READ_ALL,
+    },
 }
 # fmt: on
 

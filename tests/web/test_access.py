@@ -69,6 +69,7 @@ def _pages(session: Session) -> dict[str, str]:
         "participant-report-import": reverse(
             "attendance:participant-report-import", args=[block.pk]
         ),
+        "audit-log": reverse("compliance:audit-log"),
     }
 
 
@@ -88,6 +89,7 @@ ALLOWED = {
     # Participant reports: the session's instructors and coordinators import; auditors read.
     "participant-reports": {"coordinator", "auditor", "instructor"},
     "participant-report-import": {"coordinator", "instructor"},
+    "audit-log": {"coordinator", "auditor"},
 }
 
 
