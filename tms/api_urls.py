@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
 from attendance import roster_api
+from compliance.exports import api as exports_api
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -203,12 +204,28 @@ notifications_patterns = [
     ),
 ]
 
+compliance_patterns = [
+    path("exports/", exports_api.ExportCollectionApi.as_view(), name="export-list"),
+    path("exports/<id:pk>/", exports_api.ExportDetailApi.as_view(), name="export-detail"),
+    path(
+        "exports/<id:pk>/download/",
+        exports_api.ExportDownloadApi.as_view(),
+        name="export-download",
+    ),
+    path(
+        "exports/<id:pk>/manifest/",
+        exports_api.ExportManifestApi.as_view(),
+        name="export-manifest",
+    ),
+]
+
 v1_patterns = [
     path("", include((scheduling_patterns, "scheduling"))),
     path("", include((venues_patterns, "venues"))),
     path("", include((instructors_patterns, "instructors"))),
     path("", include((attendance_patterns, "attendance"))),
     path("", include((notifications_patterns, "notifications"))),
+    path("", include((compliance_patterns, "compliance"))),
 ]
 
 app_name = "api"

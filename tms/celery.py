@@ -33,6 +33,7 @@ app.conf.beat_schedule = {
     "low-enrolment-alerts": {"task": "attendance.tasks.alert_low_enrolment", "schedule": 3600.0},
     "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
+    "sweep-exports": {"task": "compliance.tasks.sweep_exports", "schedule": 900.0},
 }
 
 

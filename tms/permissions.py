@@ -194,6 +194,14 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "delete":      _COORDINATOR_ONLY,   # deactivate
         "search":      _COORDINATOR_ONLY,   # the enrolment picker's suggestions
     },
+    # Exports for auditors (compliance/exports/): auditors and coordinators export every
+    # dataset; a learner only their own transcript ("own": the records they requested, the
+    # learner filter forced to them). Creating an export writes only its record ------------
+    "export": {
+        "list":        {CO: ALL, AU: ALL, LE: OWN},
+        "create":      {CO: ALL, AU: ALL, LE: OWN},
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

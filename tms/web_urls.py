@@ -65,4 +65,5 @@ urlpatterns = [
     path("calendar/", include("scheduling.calendar.urls")),
     path("", include("attendance.feed_page_urls")),
     path("", include("tms.manage_urls")),
+    path("", include("compliance.exports.urls")),
 ]
