@@ -112,6 +112,9 @@ class ExportOutput(serializers.ModelSerializer):
 class _ExportRecords(PolicyMixin):
     policy_resource = "export"
 
+    def policy_owns(self, obj: ExportRecord) -> bool:
+        return bool(obj.requested_by_id == self.request.user.pk)  # type: ignore[attr-defined]
+
     def records(self) -> QuerySet[ExportRecord]:
         if getattr(self, "swagger_fake_view", False):
             return ExportRecord.objects.none()
