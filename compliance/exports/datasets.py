@@ -105,9 +105,7 @@ _INSTRUCTORS = f"""
 """
 
 
-def _where(
-    filters: ExportFilters, *, instant: str, site: str
-) -> tuple[list[str], list[Any]]:
+def _where(filters: ExportFilters, *, instant: str, site: str) -> tuple[list[str], list[Any]]:
     """Conditions shared by the datasets: `instant` is the column the date range applies to,
     `site` the expression of the site a row belongs to."""
     where: list[str] = []

@@ -65,9 +65,7 @@ class ExportFiltersForm(forms.Form):
     site = forms.ModelChoiceField(
         queryset=Site.objects.order_by("name"), required=False, label=_("Site")
     )
-    instructor = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Instructor")
-    )
+    instructor = forms.ModelChoiceField(queryset=None, required=False, label=_("Instructor"))
     learner = forms.ModelChoiceField(queryset=None, required=False, label=_("Learner"))
     session = forms.ModelChoiceField(
         queryset=Session.objects.select_related("course").order_by("-starts_at", "pk"),

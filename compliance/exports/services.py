@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ from tms.permissions import Scope
 
 logger = logging.getLogger(__name__)
 
-BATCH_ROWS = 20_000
+BATCH_ROWS = 5_000
 RUN_EXPORT_TASK = "compliance.tasks.run_export"
 
 
@@ -54,7 +54,7 @@ class ExportNotAvailable(DomainError):
 
 def export_request(
     *,
-    user: AbstractBaseUser,
+    user: User,
     scope: Scope,
     dataset: str,
     file_format: str,
@@ -199,27 +199,24 @@ def _query_batches(query: Query) -> Iterator[Sequence[Sequence[Any]]]:
     updates between fetches."""
     connection.ensure_connection()
     raw = connection.connection
-    hold = bool(raw.autocommit)  # type: ignore[union-attr]
+    hold = bool(raw.autocommit)
     if hold:
         with connection.cursor() as plan:
             plan.execute("SET cursor_tuple_fraction = 1.0")
-    with raw.cursor(name=f"export_{uuid.uuid4().hex}", withhold=hold) as cursor:  # type: ignore[union-attr]
+    with raw.cursor(name=f"export_{uuid.uuid4().hex}", withhold=hold) as cursor:
         cursor.itersize = BATCH_ROWS
         cursor.execute(query.sql, query.params)
         while batch := cursor.fetchmany(BATCH_ROWS):
             yield batch
 
 
-def _render(
-    record: ExportRecord, counter: _RowCounter, *, progress: Any = None
-) -> Iterator[bytes]:
+def _render(record: ExportRecord, counter: _RowCounter, *, progress: Any = None) -> Iterator[bytes]:
     dataset = DATASETS[record.dataset]
     filters = ExportFilters.from_json(record.filters)
     if record.file_format == "pdf":
         from compliance.exports.sign_in import sign_in_sheet_pdf
 
-        batches = list(counter.count(_batches(dataset, filters)))
-        rows = [row for batch in batches for row in batch]
+        rows = [row for batch in counter.count(_batches(dataset, filters)) for row in batch]
         yield sign_in_sheet_pdf(session_id=filters.session, rows=rows)  # type: ignore[arg-type]
         return
     batches: Iterable[Sequence[Any]] = counter.count(_batches(dataset, filters))

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from compliance.exports.writers import pdf_bytes
 from scheduling.models import BlockStatus, Session
-from tms.timezones import local_label
+from tms.timezones import DASH, local_label
 
 
 def sign_in_sheet_pdf(*, session_id: int, rows: Sequence[Sequence[Any]]) -> bytes:
@@ -30,7 +30,9 @@ def sign_in_sheet_pdf(*, session_id: int, rows: Sequence[Sequence[Any]]) -> byte
         blocks.append(
             {
                 "date": f"{starts:%a %d %b %Y}",
-                "times": f"{starts:%H:%M} {local_label(starts)} – {ends:%H:%M} {local_label(ends)}",
+                "times": (
+                    f"{starts:%H:%M} {local_label(starts)} {DASH} {ends:%H:%M} {local_label(ends)}"
+                ),
                 "place": (
                     f"{block.room.name}, {block.room.site.name}"
                     if block.room

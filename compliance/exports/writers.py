@@ -19,7 +19,9 @@ BOM = "\ufeff"
 CHUNK = 1 << 20
 
 
-def csv_chunks(columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]) -> Iterator[bytes]:
+def csv_chunks(
+    columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
+) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
@@ -79,9 +81,7 @@ def csv_copy_chunks(
     connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cursor:
-        statement = "COPY ({}) TO STDOUT WITH CSV".format(
-            cursor.mogrify(query.sql, query.params).decode()
-        )
+        statement = f"COPY ({cursor.mogrify(query.sql, query.params).decode()}) TO STDOUT WITH CSV"
     blocks: queue.Queue[Any] = queue.Queue(maxsize=8)
     stop = threading.Event()
     outcome: dict[str, Any] = {}
@@ -122,7 +122,7 @@ def xlsx_chunks(
 ) -> Iterator[bytes]:
     """openpyxl's write-only workbook: rows go to its temporary sheet file as they come; the
     zip is written to a spooled temporary file at the end and streamed from there."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
@@ -138,7 +138,7 @@ def xlsx_chunks(
 
 
 def pdf_bytes(html: str, *, base_url: str | None = None) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # type: ignore[import-untyped]
 
     result: bytes = HTML(string=html, base_url=base_url).write_pdf()
     return result

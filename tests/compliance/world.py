@@ -43,10 +43,12 @@ def build_world(schedule: Any, *, notes: list[str] | None = None) -> World:
         ],
     )
     learners = [
-        factories.UserFactory(username="ada", first_name="Ada", last_name="Lovelace", role="Learner"),
+        factories.UserFactory(
+            username="ada", first_name="Ada", last_name="Lovelace", role="Learner"
+        ),
         factories.UserFactory(username="bob", first_name="Bob", last_name="Ngo", role="Learner"),
     ]
-    notes = notes or ["=HYPERLINK(\"http://evil\")", "Zoë arrived late"]
+    notes = notes or ['=HYPERLINK("http://evil")', "Zoë arrived late"]
     registrations = [confirm(session, learner) for learner in learners]
     records = []
     blocks = list(session.blocks.order_by("starts_at"))

@@ -96,7 +96,9 @@ def test_the_auditor_downloads_the_file_and_a_manifest_matching_it(page_client, 
 
     response = client.get(reverse("compliance:export-download", args=[record.pk]))
     assert response.streaming
-    assert response["Content-Disposition"] == f'attachment; filename="tms-attendance-{record.pk}.csv"'
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="tms-attendance-{record.pk}.csv"'
+    )
     data = _body(response)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
