@@ -120,7 +120,7 @@ class ExportRequestForm(ExportFiltersForm):
     ) -> None:
         kwargs.setdefault("auto_id", f"id_{dataset.name}_%s" if dataset else "id_%s")
         super().__init__(*args, **kwargs)
-        self.dataset = dataset
+        self.export_dataset = dataset
         if dataset is not None:
             self.fields["dataset"].initial = dataset.name
             self.fields["format"].choices = [(f, f.upper()) for f in dataset.formats]

@@ -47,7 +47,7 @@ def _forms(request: HttpRequest, bound: ExportRequestForm | None = None) -> list
     scope = scope_for(request.user, "export", "create")
     forms = []
     for dataset in _datasets_for(scope):
-        if bound is not None and bound.dataset is dataset:
+        if bound is not None and bound.export_dataset is dataset:
             forms.append(bound)
         else:
             forms.append(ExportRequestForm(dataset=dataset, own_only=scope != Scope.ALL))

@@ -71,8 +71,11 @@ def test_a_learner_sees_only_the_transcript_form_and_only_their_own_exports(
     theirs = ExportRecord.objects.get()
     client = page_client(learner)
     page = client.get(reverse("compliance:export-home"))
-    assert [f.dataset.name for f in page.context["forms"]] == ["transcript"]
+    assert [f.export_dataset.name for f in page.context["forms"]] == ["transcript"]
     assert "learner" not in page.context["forms"][0].fields
+    html = page.content.decode()
+    assert '<h2 id="export-transcript-heading">Training transcripts</h2>' in html
+    assert "Attendance records" not in html
     assert list(page.context["records"]) == []
     assert client.get(reverse("compliance:export-detail", args=[theirs.pk])).status_code == 404
     assert client.get(reverse("compliance:export-download", args=[theirs.pk])).status_code == 404
