@@ -2,8 +2,9 @@
 batches (lists of tuples) and yields bytes; none holds more than a batch in memory (XLSX
 spools its zip to a temporary file, PDF renders one sheet).
 
-CSV: UTF-8 with a byte-order mark (so spreadsheets read it as UTF-8), CRLF line ends, fields
-quoted where needed. Cells are already spreadsheet-safe (datasets.safe / neutralise)."""
+CSV: UTF-8 with a byte-order mark (so spreadsheets read it as UTF-8), fields
+quoted where needed (RFC 4180 with LF line ends, as COPY writes them). Cells are already
+spreadsheet-safe (datasets.safe / neutralise)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def csv_chunks(
     columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\n")
     buffer.write(BOM)
     writer.writerow(columns)
     for batch in batches:

@@ -308,3 +308,40 @@ def test_the_sweep_deletes_worker_files_past_their_retention(
         services.export_file(record)
     # The manifest outlives the file.
     assert manifest_for(record)["row_count"] == 4
+
+
+def test_a_download_abandoned_mid_copy_stops_postgresql_and_frees_the_connection(
+    auditor, monkeypatch
+):
+    """Two million generated rows (~200 MB of CSV): the reader takes two blocks and goes away;
+    COPY is cancelled, the record says failed, and the connection serves the next query."""
+    from django.db import connection
+
+    from compliance.exports import datasets
+
+    big = datasets.Dataset(
+        name="big",
+        title="Big",
+        description="",
+        columns=("n", "text"),
+        formats=("csv",),
+        build=lambda filters: datasets.Query(
+            "SELECT g, repeat('x', 100) FROM generate_series(1, 2000000) AS g", ()
+        ),
+        filters=(),
+    )
+    monkeypatch.setitem(datasets.DATASETS, "big", big)
+    monkeypatch.setattr(services.settings, "EXPORT_STREAM_MAX_ROWS", 10_000_000)
+    record = export(auditor, dataset="big")
+    claimed = services.export_claim_stream(record_id=record.pk, now=NOW)
+    stream = services.export_stream(claimed, now=NOW)
+    header, first, second = next(stream), next(stream), next(stream)
+    assert header.decode("utf-8-sig") == "n,text\n"
+    assert first.startswith(b"1," + b"x" * 100 + b"\n")
+    assert len(first) + len(second) >= 2 << 20
+    stream.close()
+    record.refresh_from_db()
+    assert record.status == ExportStatus.FAILED
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
