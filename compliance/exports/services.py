@@ -14,6 +14,7 @@ table by trigger) and its manifest can be fetched after the file is gone from me
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -80,7 +81,7 @@ def export_request(
                 _("You may export only your own training transcript."),
                 fields={"dataset": [_("Only your own transcript.")]},
             )
-        filters = ExportFilters(**{**filters.__dict__, "learner": user.pk})
+        filters = dataclasses.replace(filters, learner=user.pk)
     missing = [name for name in chosen.required if getattr(filters, name) is None]
     if missing:
         raise RuleViolation(
@@ -333,9 +334,18 @@ def export_file(record: ExportRecord) -> Path:
     return path
 
 
+# A streamed export still "running" this long after its download began lost its client
+# without the stream noticing (a killed web worker): it never gets a hash.
+STALE_STREAM = dt.timedelta(hours=1)
+
+
 def exports_sweep(*, now: dt.datetime) -> int:
     """Delete the files of worker exports past their expiry (the records and their manifests
-    stay, marked expired). Safe to run twice."""
+    stay, marked expired), and mark streams that never finished as failed. Safe to run
+    twice. Returns the number of files expired."""
+    ExportRecord.objects.filter(
+        mode=ExportMode.STREAM, status=ExportStatus.RUNNING, started_at__lt=now - STALE_STREAM
+    ).update(status=ExportStatus.FAILED, error="The download never finished.", updated_at=now)
     expired = 0
     due = ExportRecord.objects.filter(
         mode=ExportMode.WORKER, status=ExportStatus.READY, expires_at__lte=now

@@ -345,3 +345,16 @@ def test_a_download_abandoned_mid_copy_stops_postgresql_and_frees_the_connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_the_sweep_marks_a_stream_that_never_finished_as_failed(schedule, auditor):
+    build_world(schedule)
+    record = export(auditor)
+    services.export_claim_stream(record_id=record.pk, now=NOW)  # the stream is never read
+    services.exports_sweep(now=NOW + dt.timedelta(minutes=59))
+    record.refresh_from_db()
+    assert record.status == ExportStatus.RUNNING
+    services.exports_sweep(now=NOW + dt.timedelta(hours=1, seconds=1))
+    record.refresh_from_db()
+    assert record.status == ExportStatus.FAILED
+    assert record.sha256 == ""
