@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from attendance.models import Registration, RegistrationStatus, RosterMessage
+from attendance.models import AttendanceSignOff, Registration, RegistrationStatus, RosterMessage
 from attendance.services.seats import waitlist_position
 from attendance.tokens import course_waitlist_token, offer_token
 from notifications.ical import invite
@@ -198,6 +198,30 @@ def build_roster_message(message: OutboxMessage) -> Rendered:
     return Rendered(subject=subject, context=context, time_zone=zone)
 
 
+def build_sign_off_due(message: OutboxMessage) -> Rendered:
+    """ "Attendance not signed off": to the lead instructor and the coordinators, with the
+    session's end in the reader's zone, named, and a link to the attendance page. Skipped if
+    the attendance was signed off by the time it is sent."""
+    session = Session.objects.select_related("course").get(pk=message.context["session_id"])
+    if AttendanceSignOff.objects.filter(session=session).exists():
+        raise Superseded(_("The attendance was signed off before this reminder was sent."))
+    zone = reader_zone(message.recipient, session.time_zone)
+    facts = session_facts(session, zone=zone, show_join_link=False)
+    ended = session.ends_at.astimezone(zoneinfo.ZoneInfo(zone)) if session.ends_at else None
+    subject = _("Attendance not signed off: %(code)s %(title)s (ended %(when)s)") % {
+        "code": session.course.code,
+        "title": session.course.title,
+        "when": ended.strftime("%a %d %b %H:%M %Z") if ended else "?",
+    }
+    context = {
+        **facts,
+        "ended": ended,
+        "is_lead": message.context.get("role") == "lead",
+        "attendance_url": absolute_link("attendance:attendance-sheet", session.pk),
+    }
+    return Rendered(subject=subject, context=context, time_zone=zone)
+
+
 REGISTRATION_TEMPLATES = (
     "registration_confirmed",
     "registration_promoted",
@@ -216,3 +240,4 @@ def register_builders() -> None:
     register("reminder", build_reminder)
     register("low_enrolment", build_low_enrolment)
     register("roster_message", build_roster_message)
+    register("attendance_sign_off_due", build_sign_off_due)

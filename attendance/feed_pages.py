@@ -104,26 +104,26 @@ def _page(
 @require_GET
 @policy_required("calendar_feed", "list")
 def subscriptions(request: HttpRequest) -> HttpResponse:
-    return _page(request)
+    return _page(request, fresh=request.session.pop(FRESH_FEED_KEY, None))
 
 
 def _issue(request: HttpRequest, kind: str, owner_id: int) -> HttpResponse:
     try:
-        token, raw = feed_token_issue(
+        _token, raw = feed_token_issue(
             actor=request.user, kind=kind, owner_id=owner_id, now=timezone.now()
         )
     except DomainError as error:
         messages.error(request, error.message)
         return _page(request, status=int(error.status_code))
-    urls = feed_urls(raw)
+    # Post/redirect/get: the next page shows the URL once (here, or a calendar page's
+    # subscribe block, templatetags/feed_subscribe), so reloading it issues nothing.
+    request.session[FRESH_FEED_KEY] = {"kind": kind, "owner_id": owner_id, **feed_urls(raw)}
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        # A calendar page's subscribe block shows the URL once (templatetags/feed_subscribe).
-        request.session[FRESH_FEED_KEY] = {"kind": kind, "owner_id": owner_id, **urls}
         return redirect(back)
-    return _page(request, fresh={"token": token, **urls})
+    return redirect("feeds:subscriptions")
 
 
 @require_POST

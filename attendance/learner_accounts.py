@@ -27,6 +27,7 @@ from notifications.services import MessageSpec, messages_enqueue
 from tms.account_search import with_every_word
 from tms.exceptions import RuleViolation
 from tms.roles import Role
+from tms.services import profile_set_department_locked
 from tms.writes import apply_changes, clean_and_save
 
 INVITATION_TEMPLATE = "learner_invitation"
@@ -68,6 +69,7 @@ def learner_invite(
     email: str,
     first_name: str = "",
     last_name: str = "",
+    department: str = "",
     invited_by: User | None = None,
     now: dt.datetime | None = None,
 ) -> User:
@@ -87,6 +89,8 @@ def learner_invite(
         user.set_unusable_password()
         clean_and_save(user)
         user.groups.add(Group.objects.get_or_create(name=Role.LEARNER)[0])
+        if department.strip():
+            profile_set_department_locked(user=user, department=department)
         _queue_invitation(user, invited_by=invited_by, now=now, copy=0)
     return user
 
@@ -106,10 +110,13 @@ def learner_invite_again(
 
 
 def learner_update(*, user_id: int, changes: Mapping[str, Any]) -> User:
-    """Change a learner's name, address or whether the account is active."""
+    """Change a learner's name, address, department or whether the account is active."""
     with transaction.atomic(durable=True):
         user = learner_list().select_for_update(of=("self",)).get(pk=user_id)
         changes = dict(changes)
+        department = changes.pop("department", None)
+        if department is not None:
+            profile_set_department_locked(user=user, department=str(department))
         if "email" in changes:
             changes["email"] = str(changes["email"]).strip()
             _refuse_taken_email(changes["email"], other_than=user.pk)

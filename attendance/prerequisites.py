@@ -3,8 +3,11 @@ at once: the seat services refuse with it (`registration_create`), and the catal
 session page show what is missing, with a link to that course's upcoming sessions, instead of
 a Register button that would end in an error.
 
-A prerequisite is met by a completion of one of its sessions, or by a confirmed seat in a
-session of it that has been completed.
+A prerequisite is met by a completed `Completion` of one of its sessions (sign-off derives
+them from attendance by the course's rule). A session marked completed before attendance was
+taken in the app still counts for its confirmed seats, but only where no outcome was recorded:
+a learner whose registration came out "not completed" has not met the prerequisite, whatever
+the session's status.
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ def missing_prerequisites(learner_id: int, course_ids: Iterable[int]) -> dict[in
         Registration.objects.filter(learner_id=learner_id, session__course_id__in=required)
         .filter(
             Q(completion__status=CompletionStatus.COMPLETED)
-            | Q(status=RegistrationStatus.CONFIRMED, session__status=SessionStatus.COMPLETED)
+            | Q(
+                status=RegistrationStatus.CONFIRMED,
+                session__status=SessionStatus.COMPLETED,
+                completion__isnull=True,
+            )
         )
         .values_list("session__course_id", flat=True)
     )

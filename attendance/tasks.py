@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from attendance.services import promotion, reminders
+from attendance.services import promotion, reminders, sign_off_reminders
 
 TRANSIENT = (OSError,)
 RETRY = {
@@ -43,3 +43,8 @@ def sync_invites(session_id: int | None = None) -> int:
 @shared_task(acks_late=True, **RETRY)
 def alert_low_enrolment() -> int:
     return reminders.low_enrolment_alerts()
+
+
+@shared_task(acks_late=True, **RETRY)
+def remind_sign_off() -> int:
+    return sign_off_reminders.sign_off_reminders_enqueue()

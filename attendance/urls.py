@@ -3,7 +3,8 @@ offer email is `attendance:offer` (its only argument is the signed token)."""
 
 from django.urls import path
 
-from attendance import calendar_views, catalog, roster_views, views
+from attendance import attendance_views, calendar_views, catalog, roster_views, views
+from attendance.check_in_urls import urlpatterns as check_in_urlpatterns
 
 app_name = "attendance"
 
@@ -54,4 +55,24 @@ urlpatterns = [
 urlpatterns += [
     path("registrations/<id:pk>/promote/", roster_views.promote_chosen, name="waitlist-promote"),
     path("sessions/<id:pk>/roster/message/", roster_views.message_everyone, name="roster-message"),
+]
+# Self check-in (attendance.check_in_urls).
+urlpatterns += check_in_urlpatterns
+# Attendance per block and sign-off (attendance.attendance_views).
+urlpatterns += [
+    path(
+        "sessions/<id:pk>/attendance/",
+        attendance_views.attendance_sheet,
+        name="attendance-sheet",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/<id:block_pk>/learners/<id:registration_pk>/",
+        attendance_views.attendance_mark_row,
+        name="attendance-mark",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
+        attendance_views.attendance_all_present,
+        name="attendance-all-present",
+    ),
 ]

@@ -1,12 +1,158 @@
-# Audit trail, certifications and auditor exports arrive with the compliance issues.
+"""Compliance: the audit trail, certifications and requirements.
+
+Certifications (below the marker line): a course may grant certifications; a completed
+`attendance.Completion` issues each one (compliance/services/certifications.py), valid for
+`valid_months` from the session's end (never expiring when blank). A later completion
+recertifies: its certificate becomes the learner's current one and the earlier one is kept,
+superseded. A requirement says which learners (a role, a department, or a list) must hold which
+certifications; the compliance matrix (compliance/matrix.py) reads both.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from attendance.models import Completion
+from scheduling.models import Course
 from tms.models import TimeStampedModel
+
+# --- certifications and requirements ---
+
+
+class Certification(TimeStampedModel):
+    """What a learner holds after completing a granting course, for `valid_months`."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    # Blank: never expires.
+    valid_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Leave blank if it never expires."),
+    )
+    courses = models.ManyToManyField(Course, blank=True, related_name="certifications")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_months__isnull=True) | Q(valid_months__gte=1),
+                name="certification_valid_months_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class LearnerCertification(TimeStampedModel):
+    """One certificate: a certification issued to a learner by one completion (the evidence).
+
+    At most one per (completion, certification): issuing is idempotent. Of a learner's
+    certificates for one certification, the latest (by `issued_at`) that is not revoked is
+    `current`; the others are history, each `superseded_by` the next one."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certifications"
+    )
+    certification = models.ForeignKey(
+        Certification, on_delete=models.PROTECT, related_name="certificates"
+    )
+    completion = models.ForeignKey(
+        Completion, on_delete=models.PROTECT, related_name="certificates"
+    )
+    number = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    current = models.BooleanField(default=False)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="supersedes"
+    )
+    # The completion was changed to "not completed" (a late edit): the certificate is void.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["completion", "certification"], name="one_certificate_per_completion"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "certification"],
+                condition=Q(current=True),
+                name="one_current_certificate_per_learner",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(current=False),
+                name="revoked_certificate_is_not_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("issued_at")),
+                name="certificate_expires_after_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(current=True), name="current_certificate_expiry"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.learner})"
+
+
+class AudienceKind(models.TextChoices):
+    ROLE = "role", _("Everyone with a role")
+    DEPARTMENT = "department", _("A department")
+    LEARNERS = "learners", _("Chosen people")
+
+
+class Requirement(TimeStampedModel):
+    """People in the audience must hold every one of `certifications`."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    certifications = models.ManyToManyField(Certification, related_name="requirements")
+    audience = models.CharField(max_length=16, choices=AudienceKind.choices)
+    group = models.ForeignKey(
+        Group, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    department = models.CharField(max_length=200, blank=True)
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="requirements"
+    )
+    expiring_soon_days = models.PositiveSmallIntegerField(
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("A certificate expiring within this many days shows as expiring soon."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(audience__in=AudienceKind.values), name="requirement_audience_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience="role") | Q(group__isnull=False),
+                name="role_requirement_names_a_group",
+            ),
+            models.CheckConstraint(
+                condition=~Q(audience="department") | ~Q(department=""),
+                name="department_requirement_names_a_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
 
 # --- exports ---
 

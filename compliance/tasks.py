@@ -1,18 +1,37 @@
-"""Thin Celery tasks for exports: ids in, one service call, safe to run twice."""
+"""Thin Celery tasks of compliance: the beat sweeps and exports, safe to run twice."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
-from compliance.exports import services
+from compliance.exports import services as exports
+from compliance.services import certifications, reminders
+
+TRANSIENT = (OSError,)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
+
+
+@shared_task(acks_late=True, **RETRY)
+def enqueue_certification_reminders() -> int:
+    return reminders.certification_reminders_enqueue_due()
+
+
+@shared_task(acks_late=True, **RETRY)
+def sync_certifications() -> int:
+    return certifications.certifications_sync()
 
 
 @shared_task(acks_late=True)
 def run_export(record_id: int) -> bool:
-    return services.export_run(record_id=record_id, now=timezone.now())
+    return exports.export_run(record_id=record_id, now=timezone.now())
 
 
 @shared_task(acks_late=True)
 def sweep_exports() -> int:
-    return services.exports_sweep(now=timezone.now())
+    return exports.exports_sweep(now=timezone.now())

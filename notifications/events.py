@@ -79,3 +79,15 @@ def instructor_cancel(assignment_id: int) -> str:
 def roster_message(message_id: int, user_id: int) -> str:
     """A coordinator's message to the learners of a session, one row per learner."""
     return f"roster_message:{message_id}:{user_id}"
+
+
+def certification_expiry(learner_certification_id: int, days: int) -> str:
+    """The reminder `days` before one certificate expires (one per certificate and threshold;
+    a recertification is a new certificate, so its reminders are new events)."""
+    return f"certification_expiry:{learner_certification_id}:{days}d"
+
+
+def attendance_sign_off_due(session_id: int, user_id: int) -> str:
+    """The reminder that a session's attendance is still not signed off: once per session
+    and recipient."""
+    return f"attendance.sign_off_due:{session_id}:{user_id}"

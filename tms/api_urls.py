@@ -8,8 +8,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from attendance import api as attendance_api
-from attendance import roster_api
+from attendance import attendance_api as marking_api
+from attendance import check_in_api, roster_api
+from compliance import api as compliance_api
 from compliance.exports import api as exports_api
+from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
@@ -189,11 +192,37 @@ attendance_patterns = [
         name="course-waitlist-detail",
     ),
     path(
+        "sessions/<id:pk>/attendance/",
+        marking_api.AttendanceSheetApi.as_view(),
+        name="attendance-detail",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
+        marking_api.AttendanceAllPresentApi.as_view(),
+        name="attendance-all-present",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/sign-off/",
+        marking_api.AttendanceSignOffApi.as_view(sign_off=sign_off_and_certify),
+        name="attendance-sign-off",
+    ),
+    path(
         "messages/preview/",
         attendance_api.MessagePreviewApi.as_view(),
         name="message-preview",
     ),
 ]
+
+# Self check-in (attendance.check_in_api).
+check_in_patterns = [
+    path("check-in/", check_in_api.CheckInApi.as_view(), name="check-in"),
+    path(
+        "sessions/<id:pk>/blocks/<id:block_pk>/check-in-code/",
+        check_in_api.CheckInCodeApi.as_view(),
+        name="check-in-code",
+    ),
+]
+attendance_patterns += check_in_patterns
 
 notifications_patterns = [
     path("messages/", notifications_api.MessageListApi.as_view(), name="message-list"),
@@ -205,6 +234,35 @@ notifications_patterns = [
 ]
 
 compliance_patterns = [
+    path(
+        "certifications/",
+        compliance_api.CertificationCollectionApi.as_view(),
+        name="certification-list",
+    ),
+    path(
+        "certifications/<id:pk>/",
+        compliance_api.CertificationDetailApi.as_view(),
+        name="certification-detail",
+    ),
+    path(
+        "learner-certifications/",
+        compliance_api.LearnerCertificationListApi.as_view(),
+        name="learner-certification-list",
+    ),
+    path(
+        "learner-certifications/<id:pk>/",
+        compliance_api.LearnerCertificationDetailApi.as_view(),
+        name="learner-certification-detail",
+    ),
+    path(
+        "requirements/", compliance_api.RequirementCollectionApi.as_view(), name="requirement-list"
+    ),
+    path(
+        "requirements/<id:pk>/",
+        compliance_api.RequirementDetailApi.as_view(),
+        name="requirement-detail",
+    ),
+    path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
     path("exports/", exports_api.ExportCollectionApi.as_view(), name="export-list"),
     path("exports/<id:pk>/", exports_api.ExportDetailApi.as_view(), name="export-detail"),
     path(

@@ -31,6 +31,15 @@ app.conf.beat_schedule = {
     "send-reminders": {"task": "attendance.tasks.enqueue_reminders", "schedule": 300.0},
     "sync-invites": {"task": "attendance.tasks.sync_invites", "schedule": 120.0},
     "low-enrolment-alerts": {"task": "attendance.tasks.alert_low_enrolment", "schedule": 3600.0},
+    "certification-reminders": {
+        "task": "compliance.tasks.enqueue_certification_reminders",
+        "schedule": 3600.0,
+    },
+    "sync-certifications": {"task": "compliance.tasks.sync_certifications", "schedule": 600.0},
+    "attendance-sign-off-reminders": {
+        "task": "attendance.tasks.remind_sign_off",
+        "schedule": 900.0,
+    },
     "worker-heartbeat": {"task": "tms.tasks.record_heartbeat", "schedule": 30.0},
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
     "sweep-exports": {"task": "compliance.tasks.sweep_exports", "schedule": 900.0},

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.urls import include, path
 
 from attendance.pages.learners import LEARNERS, learner_reinvite, learner_suggest
+from compliance.pages.certifications import CERTIFICATIONS
+from compliance.pages.requirements import REQUIREMENTS
 from instructors.pages.profiles import INSTRUCTORS
 from instructors.pages.unavailability import UNAVAILABILITY
 from instructors.pages.working_hours import WORKING_HOURS
@@ -31,6 +33,8 @@ RESOURCES = [
     WORKING_HOURS,
     UNAVAILABILITY,
     LEARNERS,
+    CERTIFICATIONS,
+    REQUIREMENTS,
 ]
 
 manage_patterns = [

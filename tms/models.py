@@ -21,6 +21,8 @@ class Profile(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # Compliance requirements may target a department (compliance.Requirement).
+    department = models.CharField(max_length=200, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.time_zone}"

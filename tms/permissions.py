@@ -161,6 +161,15 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},  # instructor: sessions they teach
         "message":     _COORDINATOR_ONLY,            # message everyone registered
     },
+    # Attendance per block and its sign-off. Marking: the session's instructors and coordinators
+    # (attendance.attendance_sheet.may_mark); sign-off: the lead instructor, or a coordinator on
+    # their behalf (attendance.services.sign_off.may_sign_off); auditors read every session's;
+    # learners read only their own records (the API filters them).
+    "attendance": {
+        "retrieve":    {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
+        "mark":        {CO: ALL, IN: OWN},
+        "sign_off":    {CO: ALL, IN: OWN},
+    },
     "waitlist": {
         "move":        _COORDINATOR_ONLY,
         "promote":     _COORDINATOR_ONLY,            # a chosen learner, with a reason
@@ -169,6 +178,13 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "list":        {CO: ALL, AU: ALL, LE: OWN},
         "create":      {LE: OWN},
         "delete":      {LE: OWN},
+    },
+    # Self check-in (attendance/services/check_in.py): learners check themselves in; the live
+    # code is shown to coordinators and the session's instructors (not to auditors: it is a
+    # key to a write, not a record) ----------------------------------------------------------
+    "check_in": {
+        "create":      {LE: OWN},
+        "code":        {CO: ALL, IN: OWN},
     },
     # Calendar pages (no API): "list" is the schedule of every session, "retrieve" one
     # instructor's calendar ------------------------------------------------------------------
@@ -193,6 +209,29 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "update":      _COORDINATOR_ONLY,
         "delete":      _COORDINATOR_ONLY,   # deactivate
         "search":      _COORDINATOR_ONLY,   # the enrolment picker's suggestions
+    },
+    # Certifications and compliance: the catalogue is read by every role; a learner sees their
+    # own certificates and their own place in the matrix -------------------------------------
+    "certification": {
+        "list":        _CATALOG,
+        "retrieve":    _CATALOG,
+        "create":      _COORDINATOR_ONLY,
+        "update":      _COORDINATOR_ONLY,
+        "delete":      _COORDINATOR_ONLY,
+    },
+    "learner_certification": {
+        "list":        {CO: ALL, AU: ALL, LE: OWN},
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},   # the record and its PDF certificate
+    },
+    "requirement": {
+        "list":        _READ_ALL,
+        "retrieve":    _READ_ALL,
+        "create":      _COORDINATOR_ONLY,
+        "update":      _COORDINATOR_ONLY,
+        "delete":      _COORDINATOR_ONLY,
+    },
+    "compliance_matrix": {
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
     },
     # Exports for auditors (compliance/exports/): auditors and coordinators export every
     # dataset; a learner only their own transcript ("own": the records they requested, the

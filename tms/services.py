@@ -24,3 +24,14 @@ def profile_set_time_zone(*, user: User, time_zone: str) -> Profile:
             user=user, defaults={"time_zone": time_zone}
         )
     return profile
+
+
+def profile_set_department_locked(*, user: User, department: str) -> Profile:
+    """The department compliance requirements may target; in the caller's transaction (the
+    learner account services hold the user's row)."""
+    profile, _created = Profile.objects.update_or_create(
+        user=user,
+        defaults={"department": department.replace("\x00", "").strip()},
+        create_defaults={"department": department.replace("\x00", "").strip(), "time_zone": ""},
+    )
+    return profile

@@ -239,8 +239,30 @@ except ValueError:
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be whole hours, e.g. 24,1") from None
 if any(h < 1 or h > 24 * 30 for h in REMINDER_OFFSETS_HOURS):
     raise ImproperlyConfigured("REMINDER_OFFSETS_HOURS must be between 1 and 720 hours")
+# --- Certifications ------------------------------------------------------------------------------
+# Days before a certificate expires when its holder is reminded (one mail per threshold).
+try:
+    CERTIFICATION_REMINDER_DAYS = sorted(
+        {
+            int(d)
+            for d in os.environ.get("CERTIFICATION_REMINDER_DAYS", "60,30,7").split(",")
+            if d.strip()
+        },
+        reverse=True,
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "CERTIFICATION_REMINDER_DAYS must be whole days, e.g. 60,30,7"
+    ) from None
+if any(d < 1 or d > 366 for d in CERTIFICATION_REMINDER_DAYS):
+    raise ImproperlyConfigured("CERTIFICATION_REMINDER_DAYS must be between 1 and 366 days")
 LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
+# Hours after a session's last block before the lead instructor and coordinators are
+# reminded that its attendance is not signed off (attendance.services.sign_off_reminders).
+ATTENDANCE_REMINDER_HOURS = _int("ATTENDANCE_REMINDER_HOURS", 24, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
+# Self check-in codes are accepted until this long after a block ends (attendance/checkin_codes.py).
+CHECKIN_GRACE_MINUTES = _int("CHECKIN_GRACE_MINUTES", 15, minimum=0)
 # `serve_all` (make run) sets it from the address it serves on when it is unset.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 INVITE_ORGANIZER_EMAIL = os.environ.get("INVITE_ORGANIZER_EMAIL", "training@localhost")

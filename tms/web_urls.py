@@ -3,8 +3,23 @@
 
 from django.urls import include, path
 
+from attendance import attendance_views
+from attendance import urls as attendance_urls
+from compliance.services.sign_off import sign_off_and_certify
 from scheduling import views as scheduling
 from tms import home, views
+
+# Attendance's pages, with the sign-off that also issues the certifications the completions
+# earn (compliance builds on attendance, so the two meet here).
+attendance_pages = [
+    *attendance_urls.urlpatterns,
+    path(
+        "sessions/<id:pk>/attendance/sign-off/",
+        attendance_views.attendance_sign_off_page,
+        {"sign_off": sign_off_and_certify},
+        name="attendance-sign-off",
+    ),
+]
 
 scheduling_patterns = [
     path("sessions/", scheduling.session_list, name="session-list"),
@@ -60,10 +75,10 @@ urlpatterns = [
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("accounts/settings/", views.my_settings, name="settings"),
     path("", include((scheduling_patterns, "scheduling"))),
-    path("", include("attendance.urls")),
+    path("", include((attendance_pages, "attendance"))),
     path("", include("notifications.urls")),
     path("calendar/", include("scheduling.calendar.urls")),
     path("", include("attendance.feed_page_urls")),
     path("", include("tms.manage_urls")),
-    path("", include("compliance.exports.urls")),
+    path("", include("compliance.urls")),
 ]

@@ -26,6 +26,12 @@ class LearnerForm(ResourceForm):
     email = forms.EmailField(label=_("Email"), max_length=150)
     first_name = forms.CharField(label=_("First name"), required=False, max_length=150)
     last_name = forms.CharField(label=_("Last name"), required=False, max_length=150)
+    department = forms.CharField(
+        label=_("Department"),
+        required=False,
+        max_length=200,
+        help_text=_("Compliance requirements may apply to a whole department."),
+    )
     is_active = forms.BooleanField(
         label=_("Active"), required=False, help_text=_("Inactive learners cannot sign in.")
     )
@@ -34,6 +40,12 @@ class LearnerForm(ResourceForm):
         super().__init__(*args, **kwargs)
         if self.instance is None:  # a new account is active, and invited
             del self.fields["is_active"]
+
+    def initial_from(self, instance: Any) -> dict[str, Any]:
+        initial = super().initial_from(instance)
+        profile = getattr(instance, "profile", None)
+        initial["department"] = profile.department if profile is not None else ""
+        return initial
 
 
 def _status(user: User) -> Any:

@@ -4,7 +4,9 @@ all write `AttendanceRecord`s through `attendance_mark`.
 Rules kept here: only a confirmed registration of the block's own session is marked; a
 cancelled block is not; minutes cannot exceed the block's length; once the session's
 attendance is signed off, a change needs a reason and is kept as a late edit. Marking never
-touches the enrolment status, so it never frees or takes a seat.
+touches the enrolment status, so it never frees or takes a seat. A late edit derives that
+learner's `Completion` again by the course's rule in the same transaction, and says what
+changed (`attendance_mark_outcome`), so certifications can follow.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
+from attendance.services.completion_rules import block_minutes
+from attendance.services.outcomes import CompletionChange, completions_derive_locked
 from scheduling.models import BlockStatus, SessionBlock
 from tms.exceptions import InvalidTransition, RuleViolation
 
@@ -37,8 +41,27 @@ class Mark:
     notes: str = ""
 
 
-def block_minutes(block: SessionBlock) -> int:
-    return int((block.ends_at - block.starts_at).total_seconds() // 60)
+NOTES_MAX_LENGTH = 1000
+REASON_MAX_LENGTH = 500
+
+__all__ = [
+    "Mark",
+    "Marked",
+    "attendance_mark",
+    "attendance_mark_all_present",
+    "attendance_mark_outcome",
+    "block_minutes",
+]
+
+
+@dataclass(frozen=True)
+class Marked:
+    """What one mark did: the record (unchanged if the mark was the same), whether it was
+    written, and the learner's completion when a late edit changed it."""
+
+    record: AttendanceRecord
+    written: bool
+    completion: CompletionChange | None = None
 
 
 def _check_mark(mark: Mark, block: SessionBlock) -> None:
@@ -53,6 +76,11 @@ def _check_mark(mark: Mark, block: SessionBlock) -> None:
             % {"minutes": block_minutes(block)},
             fields={"minutes_attended": [_("Out of range for this block.")]},
         )
+    if len(mark.notes) > NOTES_MAX_LENGTH:
+        raise RuleViolation(
+            _("Notes are at most %(n)d characters.") % {"n": NOTES_MAX_LENGTH},
+            fields={"notes": [_("Too long.")]},
+        )
 
 
 def attendance_mark(
@@ -65,12 +93,45 @@ def attendance_mark(
     now: dt.datetime,
     reason: str = "",
 ) -> AttendanceRecord:
+    """Record (or change) one learner's attendance in one block; see
+    `attendance_mark_outcome`, which also says what a late edit did to the completion."""
+    return attendance_mark_outcome(
+        registration=registration,
+        block=block,
+        mark=mark,
+        source=source,
+        recorded_by=recorded_by,
+        now=now,
+        reason=reason,
+    ).record
+
+
+def attendance_mark_outcome(
+    *,
+    registration: Registration,
+    block: SessionBlock,
+    mark: Mark,
+    source: str,
+    recorded_by: User | None,
+    now: dt.datetime,
+    reason: str = "",
+) -> Marked:
     """Record (or change) one learner's attendance in one block. Call inside the caller's
     transaction when marking many rows at once; it takes the registration's row lock so two
-    writers of the same record serialise."""
+    writers of the same record serialise (and a mark waiting behind sign-off, which locks the
+    session's registrations, then sees the sign-off and needs a reason).
+
+    After sign-off the change is a late edit with its reason, and the learner's completion
+    is derived again in the same transaction."""
     if source not in AttendanceSource.values:
         raise RuleViolation(_("Unknown attendance source."))
     _check_mark(mark, block)
+    reason = reason.strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise RuleViolation(
+            _("A reason is at most %(n)d characters.") % {"n": REASON_MAX_LENGTH},
+            fields={"reason": [_("Too long.")]},
+        )
     with transaction.atomic():
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.session_id != block.session_id:
@@ -82,21 +143,21 @@ def attendance_mark(
         if block.status != BlockStatus.ACTIVE:
             raise InvalidTransition(_("This block is cancelled: there is no attendance to take."))
         signed_off = AttendanceSignOff.objects.filter(session_id=block.session_id).exists()
-        reason = reason.strip()
+        record = AttendanceRecord.objects.filter(registration=locked, block=block).first()
+        if record is not None and (
+            record.status == mark.status
+            and record.minutes_attended == mark.minutes_attended
+            and record.notes == mark.notes
+        ):
+            # Nothing changed: no write, no late edit, no audit entry (no reason needed).
+            return Marked(record=record, written=False)
         if signed_off and not reason:
             raise RuleViolation(
                 _("Attendance was signed off: give a reason for the change."),
                 fields={"reason": [_("A reason is required after sign-off.")]},
             )
-        record = AttendanceRecord.objects.filter(registration=locked, block=block).first()
         if record is None:
             record = AttendanceRecord(registration=locked, block=block)
-        elif (
-            record.status == mark.status
-            and record.minutes_attended == mark.minutes_attended
-            and record.notes == mark.notes
-        ):
-            return record  # nothing changed: no write, no late edit, no audit entry
         record.status = mark.status
         record.minutes_attended = mark.minutes_attended
         record.notes = mark.notes
@@ -107,4 +168,42 @@ def attendance_mark(
             record.late_edit = True
             record.late_edit_reason = reason
         record.save()
-    return record
+        change = None
+        if signed_off:
+            session = block.session
+            changes = completions_derive_locked(
+                session=session, registrations=[locked], recorded_by=recorded_by, now=now
+            )
+            change = changes[0] if changes else None
+    return Marked(record=record, written=True, completion=change)
+
+
+def attendance_mark_all_present(
+    *,
+    block: SessionBlock,
+    recorded_by: User | None,
+    now: dt.datetime,
+    reason: str = "",
+) -> list[Marked]:
+    """ "All present" for one block: every confirmed learner of the block's session without a
+    record in it is marked present (marks already taken stay: the exceptions come before or
+    after). One transaction; the registrations are locked in primary-key order."""
+    with transaction.atomic():
+        unmarked = list(
+            Registration.objects.select_for_update()
+            .filter(session_id=block.session_id, status=RegistrationStatus.CONFIRMED)
+            .exclude(attendance__block=block)
+            .order_by("pk")
+        )
+        return [
+            attendance_mark_outcome(
+                registration=registration,
+                block=block,
+                mark=Mark(AttendanceStatus.PRESENT),
+                source=AttendanceSource.ROSTER,
+                recorded_by=recorded_by,
+                now=now,
+                reason=reason,
+            )
+            for registration in unmarked
+        ]

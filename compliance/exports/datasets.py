@@ -8,15 +8,16 @@ Numbers (ids, minutes) stay numbers: a number cannot be read as a formula, so it
 prefixed, negative or not; text that merely looks like a negative number ("-5" typed in a note)
 is text and is prefixed like any text starting with "-".
 
-Hooks for the compliance matrix and certifications (branch `certs`, `compliance/matrix.py`):
+The compliance matrix and certifications come from compliance/matrix.py's row selectors:
 `python_dataset()` turns a function returning rows into a dataset (rows neutralised in Python by
-`neutralise`); `register()` adds it to `DATASETS`. The lead wires them at merge
-(see `COMPLIANCE_MATRIX` and `CERTIFICATIONS` below).
+`neutralise`), `register()` adds it to `DATASETS` (`COMPLIANCE_MATRIX`, `CERTIFICATIONS`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,13 +336,75 @@ def python_dataset(
     )
 
 
-# Hooks, wired by the lead when the `certs` branch lands (compliance/matrix.py gives the rows):
-#   register(python_dataset(name=COMPLIANCE_MATRIX, title="Compliance matrix", ...,
-#                           rows=lambda filters: matrix_rows(...)))
-#   register(python_dataset(name=CERTIFICATIONS, title="Certifications", ..., rows=...))
+# The compliance matrix and certifications (compliance/matrix.py): Python datasets over its
+# stable row selectors. Instants become ISO 8601 text in UTC; each row names the session's zone.
 COMPLIANCE_MATRIX = "compliance_matrix"
 CERTIFICATIONS = "certifications"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def _utc_midnight(day: dt.date | None, *, after: bool = False) -> dt.datetime | None:
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1 if after else 0), dt.time(), dt.UTC)
+
+
+def _matrix_rows(filters: ExportFilters) -> Iterator[list[Any]]:
+    from compliance.matrix import matrix_rows
+
+    for row in matrix_rows(learner_id=filters.learner):
+        yield [_plain(value) for value in row.as_dict().values()]
+
+
+def _certificate_rows(filters: ExportFilters) -> Iterator[list[Any]]:
+    from compliance.matrix import certificate_rows
+
+    for row in certificate_rows(
+        learner_id=filters.learner,
+        issued_from=_utc_midnight(filters.date_from),
+        issued_to=_utc_midnight(filters.date_to, after=True),
+    ):
+        yield [_plain(value) for value in row.as_dict().values()]
+
+
+def _register_compliance_datasets() -> None:
+    from compliance.matrix import CertificateRow, MatrixRow
+
+    register(
+        dataclasses.replace(
+            python_dataset(
+                name=COMPLIANCE_MATRIX,
+                title="Compliance matrix",
+                description="Per learner, requirement and certification: compliant, expiring "
+                "soon, overdue or never done, with the evidence (certificate, session).",
+                columns=[f.name for f in dataclasses.fields(MatrixRow)],
+                rows=_matrix_rows,
+            ),
+            filters=("learner",),
+        )
+    )
+    register(
+        dataclasses.replace(
+            python_dataset(
+                name=CERTIFICATIONS,
+                title="Certifications",
+                description="Every issued certificate (current, superseded, revoked), with its "
+                "learner, dates (UTC), status and the session whose completion earned it.",
+                columns=[f.name for f in dataclasses.fields(CertificateRow)],
+                rows=_certificate_rows,
+            ),
+            filters=("date_from", "date_to", "learner"),
+        )
+    )
+
+
 def dataset_get(name: str) -> Dataset | None:
     return DATASETS.get(name)
+
+
+_register_compliance_datasets()

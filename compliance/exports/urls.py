@@ -1,10 +1,8 @@
-"""Export pages. URL names: `compliance:export-<action>`."""
+"""Export pages. URL names: `compliance:export-<action>` (included by compliance/urls.py)."""
 
 from django.urls import path
 
 from compliance.exports import views
-
-app_name = "compliance"
 
 urlpatterns = [
     path("exports/", views.export_home, name="export-home"),

@@ -17,7 +17,7 @@ from scheduling.models import DeliveryMode
 from tms.api import EARLIEST, LATEST
 from tms.forms import time_zone_choices  # noqa: F401 (re-exported for the scheduling forms)
 from tms.timezones import NonexistentLocalTime, local_instant
-from venues.models import HostAccount, Room, Site
+from venues.models import HostAccount, Room, RoomFeature, Site
 
 
 def validate_date_range(value: dt.date) -> None:
@@ -155,4 +155,24 @@ def delivery_mode_filter() -> forms.ChoiceField:
             (DeliveryMode.VILT, _("Video call")),
         ],
         required=False,
+    )
+
+
+def room_features_filter(label: str) -> forms.MultipleChoiceField:
+    """The room features a search asks for, as checkboxes (none: any room)."""
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=RoomFeature.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def site_filter() -> forms.ModelChoiceField:
+    """An optional site of a search ("Any" when empty)."""
+    return forms.ModelChoiceField(
+        label=_("Site"),
+        queryset=Site.objects.order_by("name"),
+        required=False,
+        empty_label=_("Any"),
     )

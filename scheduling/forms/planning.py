@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from scheduling.forms.fields import (
     DatedBlockForm,
     DateInput,
+    room_features_filter,
+    site_filter,
     time_zone_choices,
     validate_date_range,
 )
 from scheduling.models import Course
-from venues.models import MAX_CAPACITY, RoomFeature, Site
+from venues.models import MAX_CAPACITY
 
 MAX_SEARCH_BLOCKS = 50
 
@@ -52,18 +54,8 @@ class SessionSearchForm(forms.Form):
         label=_("Course"), queryset=Course.objects.none(), empty_label=_("Choose a course")
     )
     capacity = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_CAPACITY, initial=1)
-    features = forms.MultipleChoiceField(
-        label=_("Room features"),
-        choices=RoomFeature.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    site = forms.ModelChoiceField(
-        label=_("Site"),
-        queryset=Site.objects.order_by("name"),
-        required=False,
-        empty_label=_("Any"),
-    )
+    features = room_features_filter(_("Room features"))
+    site = site_filter()
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         choices=time_zone_choices,

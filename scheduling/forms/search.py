@@ -12,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from scheduling.forms.fields import (
     DatedBlockForm,
+    room_features_filter,
+    site_filter,
     time_zone_choices,
 )
 from scheduling.models import (
     Course,
 )
-from venues.models import MAX_CAPACITY, RoomFeature, Site
+from venues.models import MAX_CAPACITY
 
 
 class SlotForm(DatedBlockForm):
@@ -40,18 +42,8 @@ class RoomSearchForm(SlotForm):
     min_capacity = forms.IntegerField(
         label=_("At least this many seats"), min_value=1, max_value=MAX_CAPACITY, initial=1
     )
-    features = forms.MultipleChoiceField(
-        label=_("Features"),
-        choices=RoomFeature.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    site = forms.ModelChoiceField(
-        label=_("Site"),
-        queryset=Site.objects.order_by("name"),
-        required=False,
-        empty_label=_("Any"),
-    )
+    features = room_features_filter(_("Features"))
+    site = site_filter()
 
 
 class InstructorSearchForm(SlotForm):

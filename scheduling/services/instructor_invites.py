@@ -25,8 +25,10 @@ import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
+from instructors.models import Instructor
 from notifications import events
 from notifications.services import MessageSpec, messages_enqueue
 from scheduling.models import InstructorAssignment, Session
@@ -57,9 +59,17 @@ def _rule(reason: InviteReason) -> str:
 def _with_people(
     session: Session, assignments: Iterable[InstructorAssignment] | None
 ) -> list[InstructorAssignment]:
+    """The assignments with each instructor's user loaded: one query for all of them, not one
+    per instructor (a new session's assignments arrive without their users)."""
     if assignments is None:
         return list(session.assignments.select_related("instructor__user"))
-    return list(assignments)
+    rows = list(assignments)
+    unloaded = [a.instructor for a in rows if not Instructor.user.is_cached(a.instructor)]
+    if unloaded:
+        users = User.objects.in_bulk({person.user_id for person in unloaded})
+        for person in unloaded:
+            person.user = users[person.user_id]
+    return rows
 
 
 def instructor_invites_enqueue_locked(

@@ -205,6 +205,7 @@ LEARNER_ONLY = {
     ("registration", "respond_offer"),
     ("course_waitlist", "create"),
     ("course_waitlist", "delete"),
+    ("check_in", "create"),  # checking oneself in with the code shown in the room
 }
 # The only things a learner changes: their own registrations and any-date waitlist places.
 # Everyone's own calendar subscription links (issue, regenerate, revoke): no schedule changes.
@@ -228,12 +229,22 @@ def test_coordinators_may_do_everything_but_answer_for_a_learner(coordinator):
             assert scope_for(coordinator, resource, action) == expected, (resource, action)
 
 
-# The only things an instructor changes: their own unavailability ("My calendar") and their
-# own calendar subscription.
-INSTRUCTOR_WRITES = {("unavailability", "create"), ("unavailability", "delete"), *OWN_FEEDS}
+# The only things an instructor changes: their own unavailability ("My calendar"), their
+# own calendar subscription, and the attendance of the sessions they teach (marking, sign-off,
+# check-in: showing the live code).
+INSTRUCTOR_WRITES = {
+    ("unavailability", "create"),
+    ("unavailability", "delete"),
+    ("attendance", "mark"),
+    ("attendance", "sign_off"),
+    *OWN_FEEDS,
+    ("check_in", "code"),
+}
 
 
-def test_instructors_change_only_their_own_unavailability_and_subscriptions(instructor):
+def test_instructors_change_only_their_own_unavailability_subscriptions_and_attendance(
+    instructor,
+):
     reads = {"list", "retrieve"}
     for resource, actions in policy_table().items():
         for action in set(actions) - reads:

@@ -358,3 +358,53 @@ def test_the_sweep_marks_a_stream_that_never_finished_as_failed(schedule, audito
     record.refresh_from_db()
     assert record.status == ExportStatus.FAILED
     assert record.sha256 == ""
+
+
+def test_the_compliance_matrix_and_certifications_export_through_the_same_path(
+    learners, attended, certification, auditor
+):
+    from django.contrib.auth.models import Group
+
+    from compliance.models import AudienceKind
+    from compliance.services.certifications import (
+        certifications_issue_for_completion,
+        requirement_create,
+    )
+    from tests.compliance.conftest import COMPLETED
+    from tests.conftest import at
+
+    holder, never = learners(2)
+    never.first_name = "=evil"
+    never.save()
+    for completion in attended({holder: COMPLETED}, day="2030-03-04").values():
+        certifications_issue_for_completion(completion=completion, now=at("2030-03-04", "18:00"))
+    requirement_create(
+        name="Fire safety",
+        certifications=[certification],
+        audience=AudienceKind.ROLE,
+        group=Group.objects.get_or_create(name="Learner")[0],
+        expiring_soon_days=60,
+    )
+    matrix = rows_of(download(export(auditor, dataset="compliance_matrix")))
+    by_learner = {int(r["learner_id"]): r for r in matrix}
+    assert by_learner[holder.pk]["certification_code"] == "FIRE-1"
+    assert by_learner[holder.pk]["session_time_zone"] == "Europe/Paris"
+    assert by_learner[holder.pk]["expires_at"].endswith("Z")
+    assert by_learner[never.pk]["status"] == "never_done"
+    assert by_learner[never.pk]["learner_name"].startswith("'=evil")
+
+    record = export(auditor, dataset="certifications", fmt="xlsx", date_from=dt.date(2030, 3, 4))
+    sheet = load_workbook(io.BytesIO(download(record)), read_only=True).active
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1
+    assert rows[0][header.index("learner_id")] == holder.pk
+    record.refresh_from_db()
+    assert record.row_count == 1
+    assert (
+        len(
+            rows_of(
+                download(export(auditor, dataset="certifications", date_from=dt.date(2030, 3, 5)))
+            )
+        )
+        == 0
+    )

@@ -15,18 +15,24 @@ from email import policy
 import icalendar
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from instructors.models import Instructor
 from notifications.ical import block_uid
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.services import outbox_dispatch
 from scheduling.models import AssignmentRole, SessionStatus
 from scheduling.services import (
     BlockChange,
+    ProposedBlock,
+    ProposedInstructor,
+    SessionInput,
     block_add,
     block_cancel,
     block_restore,
     session_assign_instructor,
+    session_create,
     session_reschedule,
     session_transition,
     session_unassign_instructor,
@@ -432,3 +438,35 @@ def test_an_instructor_invite_crosses_real_smtp_and_parses(smtp_server, schedule
     assert parts["text/calendar"].get_param("method") == "REQUEST"
     (placed,) = every_client_reads([parts["text/calendar"].get_content()])["ical.js"]
     assert list(placed.values()) == [(at("2030-03-04", "09:00"), at("2030-03-04", "12:00"))]
+
+
+def test_inviting_a_new_sessions_instructors_costs_the_same_queries_for_one_or_three(
+    course, room, instructor, co_teacher
+):
+
+    people = [instructor, co_teacher, factories.InstructorFactory(user__username="third")]
+    for person in people:
+        factories.QualificationFactory(instructor=person, course=course)
+
+    def queries_for(team, day):
+        fresh = [Instructor.objects.get(pk=p.pk) for p in team]  # their users not loaded yet
+        data = SessionInput(
+            course=course,
+            delivery_mode="ilt",
+            capacity=12,
+            time_zone="Europe/Paris",
+            blocks=[ProposedBlock(at(day, "09:00"), at(day, "12:00"), room, index=0)],
+            instructors=[
+                ProposedInstructor(
+                    p, AssignmentRole.LEAD if i == 0 else AssignmentRole.CO_FACILITATOR
+                )
+                for i, p in enumerate(fresh)
+            ],
+            status="draft",
+        )
+        with CaptureQueriesContext(connection) as captured:
+            session_create(data=data, now=NOW)
+        return len(captured.captured_queries)
+
+    assert queries_for(people, "2030-05-13") == queries_for(people[:1], "2030-05-06")
+    assert len(_rows()) == 4

@@ -64,6 +64,7 @@ def _pages(session: Session) -> dict[str, str]:
         "block-add": reverse("scheduling:block-add", args=[session.pk]),
         "rooms": reverse("scheduling:room-availability"),
         "instructors": reverse("scheduling:instructor-availability"),
+        "attendance": reverse("attendance:attendance-sheet", args=[session.pk]),
     }
 
 
@@ -78,6 +79,8 @@ ALLOWED = {
     "block-add": {"coordinator"},
     "rooms": {"coordinator", "auditor"},
     "instructors": {"coordinator", "auditor"},
+    # Only the session's instructors and coordinators mark; auditors read.
+    "attendance": {"coordinator", "auditor", "instructor"},
 }
 
 

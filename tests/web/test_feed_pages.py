@@ -34,24 +34,36 @@ def test_a_learner_gets_a_link_once_and_it_opens_their_feed(learner):
     page = client.get(PAGE)
     assert page.status_code == 200
     assert "Get a subscription link" in page.content.decode()
-    issued = client.post(reverse("feeds:issue"), {"kind": FeedKind.LEARNER, "owner": learner.pk})
-    assert issued.status_code == 200
+    issued = client.post(
+        reverse("feeds:issue"), {"kind": FeedKind.LEARNER, "owner": learner.pk}, follow=True
+    )
+    # Post/redirect/get: reloading the page that shows the link issues no other one.
+    assert issued.redirect_chain == [(PAGE, 302)]
     url = feed_url(issued)
     assert "webcal://" + url.split("://", 1)[1] in issued.content.decode()
     path = url.split("://", 1)[1].split("/", 1)[1]
     assert Client().get("/" + path).status_code == 200
     again = client.get(PAGE).content.decode()
     assert path not in again  # shown only once: only its hash is kept
+    assert FeedToken.objects.filter(revoked_at__isnull=True).count() == 1
     assert "Regenerate link" in again
 
 
 def test_regenerate_and_revoke_from_the_page(instructor):
     client = signed_in(instructor.user)
     first = feed_url(
-        client.post(reverse("feeds:issue"), {"kind": FeedKind.INSTRUCTOR, "owner": instructor.pk})
+        client.post(
+            reverse("feeds:issue"),
+            {"kind": FeedKind.INSTRUCTOR, "owner": instructor.pk},
+            follow=True,
+        )
     )
     second = feed_url(
-        client.post(reverse("feeds:issue"), {"kind": FeedKind.INSTRUCTOR, "owner": instructor.pk})
+        client.post(
+            reverse("feeds:issue"),
+            {"kind": FeedKind.INSTRUCTOR, "owner": instructor.pk},
+            follow=True,
+        )
     )
     path = lambda url: "/" + url.split("://", 1)[1].split("/", 1)[1]  # noqa: E731
     assert Client().get(path(first)).status_code == 404
@@ -96,7 +108,9 @@ def test_a_coordinator_gets_room_and_site_feeds_and_sees_and_revokes_any(
     page = client.get(PAGE).content.decode()
     assert f'value="room:{room.pk}"' in page
     assert f'value="site:{room.site.pk}"' in page
-    issued = client.post(reverse("feeds:issue-resource"), {"resource": f"room:{room.pk}"})
+    issued = client.post(
+        reverse("feeds:issue-resource"), {"resource": f"room:{room.pk}"}, follow=True
+    )
     assert issued.status_code == 200
     assert Client().get("/" + feed_url(issued).split("/", 3)[3]).status_code == 200
     learner_token = FeedToken.objects.get(kind=FeedKind.LEARNER)
@@ -143,6 +157,7 @@ def test_the_page_costs_a_constant_number_of_queries(
     rooms = [factories.RoomFactory() for _ in range(3)]
     for room in rooms:
         client.post(reverse("feeds:issue-resource"), {"resource": f"room:{room.pk}"})
+    client.get(PAGE)  # shows the last new link, once
     with django_assert_num_queries(7):
         page = client.get(PAGE)
     assert page.content.decode().count('/revoke/"') == 6

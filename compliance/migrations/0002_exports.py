@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ("compliance", "0001_certifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,16 @@
+"""Compliance pages: `compliance:my-certificates`, `compliance:certificate-pdf`,
+`compliance:matrix`, and the exports' `compliance:export-<action>`."""
+
+from django.urls import include, path
+
+from compliance import views
+from compliance.exports import urls as exports_urls
+
+app_name = "compliance"
+urlpatterns = [
+    path("my/certificates/", views.my_certificates_page, name="my-certificates"),
+    path("certificates/<id:pk>/pdf/", views.certificate_download, name="certificate-pdf"),
+    path("compliance/matrix/", views.matrix_page, name="matrix"),
+    # Exports for auditors: `compliance:export-<action>` (compliance/exports/urls.py).
+    path("", include(exports_urls.urlpatterns)),
+]
