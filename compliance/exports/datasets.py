@@ -21,11 +21,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from attendance.models import ATTENDED, RegistrationStatus
 from compliance.exports.filters import ExportFilters
+from scheduling.models import AssignmentRole, BlockStatus
 
 # A cell starting with one of these is read as a formula (or mangled) by spreadsheets.
 DANGEROUS_LEADS = ("=", "+", "-", "@", "\t", "\r")
 _SQL_LEADS = "('=', '+', '-', '@', chr(9), chr(13))"
+# Status literals come from the Python enums (one definition of "was there").
+_ATTENDED = ", ".join(f"'{status.value}'" for status in ATTENDED)
 
 
 def safe(expression: str) -> str:
@@ -98,7 +102,8 @@ class Dataset:
 # Instructors of each session, lead first, in one row per session.
 _INSTRUCTORS = f"""
     SELECT ia.session_id,
-           string_agg({person("iu")}, '; ' ORDER BY ia.role = 'lead' DESC, ia.id) AS names
+           string_agg({person("iu")}, '; '
+                      ORDER BY ia.role = '{AssignmentRole.LEAD.value}' DESC, ia.id) AS names
       FROM scheduling_instructorassignment ia
       JOIN instructors_instructor i ON i.id = ia.instructor_id
       JOIN auth_user iu ON iu.id = i.user_id
@@ -241,10 +246,10 @@ def transcript_query(filters: ExportFilters) -> Query:
            {local("s.starts_at", "s.time_zone")}, {local("s.ends_at", "s.time_zone")},
            s.time_zone, r.status,
            (SELECT count(*) FROM scheduling_sessionblock cb
-             WHERE cb.session_id = s.id AND cb.status = 'active'),
+             WHERE cb.session_id = s.id AND cb.status = '{BlockStatus.ACTIVE.value}'),
            (SELECT count(*) FROM attendance_attendancerecord ar
              WHERE ar.registration_id = r.id
-               AND ar.status IN ('present', 'late', 'left_early')),
+               AND ar.status IN ({_ATTENDED})),
            (SELECT sum(ar.minutes_attended) FROM attendance_attendancerecord ar
              WHERE ar.registration_id = r.id),
            coalesce(cp.status, ''),
@@ -271,7 +276,7 @@ def sign_in_query(filters: ExportFilters) -> Query:
     SELECT {person("u")}, u.email, u.username
       FROM attendance_registration r
       JOIN auth_user u ON u.id = r.learner_id
-     WHERE r.session_id = %s AND r.status = 'confirmed'
+     WHERE r.session_id = %s AND r.status = '{RegistrationStatus.CONFIRMED.value}'
      ORDER BY u.last_name, u.first_name, u.username, u.id
     """
     return Query(sql, (filters.session,))
