@@ -59,7 +59,7 @@ def attach_sql(table: str, *, pk: str = "id", exclude: tuple[str, ...] = ()) -> 
 def attach(table: str, *, pk: str = "id", exclude: tuple[str, ...] = ()) -> migrations.RunSQL:
     """A migration operation auditing `table`: every insert, update and delete of its rows is
     recorded (columns in `exclude`, such as a password hash, are left out of before/after).
-    The migration must depend on ("compliance", "0001_audit_log")::
+    The migration must depend on ("compliance", "0002_audit_log")::
 
         operations = [attach("attendance_attendancerecord")]
     """

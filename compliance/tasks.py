@@ -1,11 +1,13 @@
-"""Thin Celery tasks of compliance: the beat sweeps, safe to run twice."""
+"""Thin Celery tasks of compliance: the beat sweeps and exports, safe to run twice."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.audit import audit_seal
+from compliance.exports import services as exports
 from compliance.services import certifications, reminders
 
 TRANSIENT = (OSError,)
@@ -33,3 +35,13 @@ def seal_audit_log() -> int:
     is sealed once, under the chain's lock)."""
     with transaction.atomic():
         return audit_seal()
+
+
+@shared_task(acks_late=True)
+def run_export(record_id: int) -> bool:
+    return exports.export_run(record_id=record_id, now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def sweep_exports() -> int:
+    return exports.exports_sweep(now=timezone.now())

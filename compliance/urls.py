@@ -1,9 +1,10 @@
 """Compliance pages: `compliance:my-certificates`, `compliance:certificate-pdf`,
-`compliance:matrix`, `compliance:audit-log`."""
+`compliance:matrix`, `compliance:audit-log`, and the exports' `compliance:export-<action>`."""
 
-from django.urls import path
+from django.urls import include, path
 
 from compliance import audit_views, views
+from compliance.exports import urls as exports_urls
 
 app_name = "compliance"
 urlpatterns = [
@@ -11,4 +12,6 @@ urlpatterns = [
     path("certificates/<id:pk>/pdf/", views.certificate_download, name="certificate-pdf"),
     path("compliance/matrix/", views.matrix_page, name="matrix"),
     path("audit-log/", audit_views.audit_log, name="audit-log"),
+    # Exports for auditors: `compliance:export-<action>` (compliance/exports/urls.py).
+    path("", include(exports_urls.urlpatterns)),
 ]

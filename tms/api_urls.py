@@ -12,6 +12,7 @@ from attendance import attendance_api as marking_api
 from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
 from compliance import audit_api
+from compliance.exports import api as exports_api
 from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
@@ -282,6 +283,18 @@ compliance_patterns = [
     ),
     path("compliance-matrix/", compliance_api.ComplianceMatrixApi.as_view(), name="matrix-detail"),
     path("audit-log/", audit_api.AuditLogListApi.as_view(), name="audit-log-list"),
+    path("exports/", exports_api.ExportCollectionApi.as_view(), name="export-list"),
+    path("exports/<id:pk>/", exports_api.ExportDetailApi.as_view(), name="export-detail"),
+    path(
+        "exports/<id:pk>/download/",
+        exports_api.ExportDownloadApi.as_view(),
+        name="export-download",
+    ),
+    path(
+        "exports/<id:pk>/manifest/",
+        exports_api.ExportManifestApi.as_view(),
+        name="export-manifest",
+    ),
 ]
 
 v1_patterns = [

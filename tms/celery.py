@@ -44,6 +44,7 @@ app.conf.beat_schedule = {
     "prune-broker": {"task": "tms.tasks.prune_broker", "schedule": 3600.0},
     # Audit entries whose commit found the chain busy (compliance/sql/compliance_audit_seal.sql).
     "seal-audit-log": {"task": "compliance.tasks.seal_audit_log", "schedule": 15.0},
+    "sweep-exports": {"task": "compliance.tasks.sweep_exports", "schedule": 900.0},
 }
 
 

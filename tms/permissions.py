@@ -240,6 +240,14 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
     "compliance_matrix": {
         "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
     },
+    # Exports for auditors (compliance/exports/): auditors and coordinators export every
+    # dataset; a learner only their own transcript ("own": the records they requested, the
+    # learner filter forced to them). Creating an export writes only its record ------------
+    "export": {
+        "list":        {CO: ALL, AU: ALL, LE: OWN},
+        "create":      {CO: ALL, AU: ALL, LE: OWN},
+        "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
+    },
     # Notifications ----------------------------------------------------------------------------
     "ledger": {
         "list":        _READ_ALL,

@@ -220,6 +220,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(_STATE_DIR / "celerybeat-schedule")
 # waited past its send time, for this long.
 HEALTH_ALERT_MINUTES = _int("HEALTH_ALERT_MINUTES", 5, minimum=1)
 
+# --- Exports for auditors (compliance/exports/) ----------------------------------------------
+# An export of more rows than this runs in the worker (a file under EXPORT_DIR, a progress bar
+# on its page); up to it, the download streams straight to the browser.
+EXPORT_STREAM_MAX_ROWS = _int("EXPORT_STREAM_MAX_ROWS", 50_000, minimum=1)
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or (BASE_DIR / ".data" / "exports"))
+# Finished worker exports are kept this long, then deleted by the beat sweep.
+EXPORT_RETENTION_HOURS = _int("EXPORT_RETENTION_HOURS", 24, minimum=1)
+
 # --- Registration, waitlists and messages ------------------------------------------------------
 # At most one "deliver the outbox" kick per process per interval (the beat sweep runs every
 # 10 s regardless). Tests kick every time so that each on-commit hook can be observed.

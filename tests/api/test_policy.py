@@ -210,8 +210,12 @@ LEARNER_ONLY = {
 # The only things a learner changes: their own registrations and any-date waitlist places.
 # Everyone's own calendar subscription links (issue, regenerate, revoke): no schedule changes.
 OWN_FEEDS = {("calendar_feed", "manage")}
+# Exporting writes only the export's own record: auditors and coordinators export everything,
+# a learner their own transcript.
+EXPORTS = {("export", "create")}
 LEARNER_WRITES = {
     *OWN_FEEDS,
+    *EXPORTS,
     ("registration", "create"),
     ("registration", "cancel"),
     *LEARNER_ONLY,
@@ -258,11 +262,11 @@ def test_learners_change_only_their_own_registrations_and_waitlist_places(learne
             assert scope_for(learner, resource, action) == expected, (resource, action)
 
 
-def test_auditors_read_everything_and_change_nothing(auditor):
+def test_auditors_read_and_export_everything_and_change_nothing(auditor):
     reads = {"list", "retrieve", "rooms", "instructors"}
     for resource, actions in policy_table().items():
         for action in actions:
-            expected = Scope.ALL if action in reads else None
+            expected = Scope.ALL if action in reads or (resource, action) in EXPORTS else None
             assert scope_for(auditor, resource, action) == expected, (resource, action)
 
 
