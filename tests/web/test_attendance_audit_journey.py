@@ -40,7 +40,7 @@ from scheduling.models import Session
 from tests import factories
 from tests.conftest import NOW, at
 from tests.web import test_browser as shared
-from tests.web.test_browser import _assert_accessible, _assert_styled_with_htmx, _open, _sign_in
+from tests.web.test_browser import _assert_styled_with_htmx, _open, _sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,6 +48,21 @@ pytestmark = [
 ]
 
 browser = shared.browser
+
+
+def _assert_accessible(page: Any, what: str) -> None:
+    """axe-core on the page as it stands: no violations of any impact (the shared helper in
+    tests/web/test_browser.py lets minor and moderate ones through)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.response["passes"], f"axe checked nothing on {what}"
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
+    assert found == [], f"axe on {what}: {found}"
 
 
 def _fits(page: Any, what: str) -> None:
