@@ -7,10 +7,12 @@ import csv
 import hashlib
 import io
 import json
+from unittest import mock
 
 import pytest
 from django.urls import reverse
 
+from compliance.exports.services import RUN_EXPORT_TASK
 from compliance.models import ExportMode, ExportRecord, ExportStatus
 from compliance.tasks import run_export
 from tests.compliance.world import build_world
@@ -142,9 +144,13 @@ def test_a_large_export_shows_progress_then_the_download(
     settings.EXPORT_STREAM_MAX_ROWS = 2
     build_world(schedule)
     client = page_client(auditor)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with (
+        mock.patch("tms.celery.enqueue_safely") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         _request(client, fmt="xlsx")
-    assert len(callbacks) == 1
+    # Queued once, after the commit (the worker runs it below).
+    assert [call.args[0].task for call in queued.call_args_list] == [RUN_EXPORT_TASK]
     record = ExportRecord.objects.get()
     assert record.mode == ExportMode.WORKER
     progress_url = reverse("compliance:export-progress", args=[record.pk])
