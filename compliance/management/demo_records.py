@@ -186,9 +186,7 @@ class RecordsBuilder:
         self.site = Site.objects.get(name=demo_data.SITES[SITE_NAME_INDEX].name)
         self.courses = {
             c.code: c
-            for c in Course.objects.filter(
-                code__in=["HSE-101", "HSE-110", "HSE-120", "CMP-101"]
-            )
+            for c in Course.objects.filter(code__in=["HSE-101", "HSE-110", "HSE-120", "CMP-101"])
         }
 
     def build(self) -> Built:
@@ -397,7 +395,8 @@ class RecordsBuilder:
         joined late, one never came. Written once; None when it cannot be written."""
         session = next(s for s in self.built.sessions if s.delivery_mode == DeliveryMode.VILT)
         start, end = session.starts_at, session.ends_at
-        assert start is not None and end is not None  # noqa: S101 - a created session has both
+        if start is None or end is None:
+            return None
         zone = zoneinfo.ZoneInfo(ZONE)
         people = list(
             Registration.objects.filter(session=session)
