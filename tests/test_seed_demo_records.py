@@ -102,6 +102,14 @@ def test_certificates_and_the_matrix(records: dict[str, Any]) -> None:
     )
     assert current.expires_at is not None
     assert current.expires_at > timezone.now() + dt.timedelta(days=300)
+    client = Client()
+    client.force_login(current.learner)
+    page = client.get(reverse("compliance:my-certificates"))
+    assert page.status_code == 200
+    assert current.number in page.content.decode()
+    pdf = client.get(reverse("compliance:certificate-pdf", args=[current.pk]))
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
     statuses = Counter(row.status for row in matrix_rows())
     assert statuses == {
         MatrixStatus.COMPLIANT: 6,
@@ -109,6 +117,15 @@ def test_certificates_and_the_matrix(records: dict[str, Any]) -> None:
         MatrixStatus.NEVER_DONE: 2,
     }
     assert Completion.objects.filter(status="not_completed").count() == 2
+    expiring = next(r for r in matrix_rows() if r.status == MatrixStatus.EXPIRING_SOON)
+    assert expiring.learner_email == "hugo.moreau@example.com"
+    assert expiring.expires_at is not None
+    assert timezone.now() < expiring.expires_at < timezone.now() + dt.timedelta(days=60)
+    auditor = Client()
+    auditor.force_login(get_user_model().objects.get(username="auditor"))
+    matrix = auditor.get(reverse("compliance:matrix"))
+    assert matrix.status_code == 200
+    assert "Hugo Moreau" in matrix.content.decode()
 
 
 def test_the_attendance_export_has_rows(records: dict[str, Any]) -> None:

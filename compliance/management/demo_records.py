@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ from scheduling.models import (
 )
 from scheduling.selectors import rooms_available
 from scheduling.services import ProposedBlock, ProposedInstructor, SessionInput, session_create
+from tms.exceptions import DomainError, RuleViolation
 from tms.roles import Role
 from venues.models import HostAccount, Site
 
@@ -77,6 +78,7 @@ SITE_NAME_INDEX = 0  # the London site of demo_data.SITES
 FIRE_WARDEN = ("FIRE-WARDEN", "Fire warden", 12, "HSE-120")
 FIRST_AID = ("FIRST-AID", "First aid", 24, "HSE-110")
 REQUIREMENT = "Site safety"
+SHIFT_ATTEMPTS = 6  # weeks earlier a refused session may move
 
 # (first name, last name, department); emails are first.last@example.com.
 LEARNERS = (
@@ -292,13 +294,37 @@ class RecordsBuilder:
             ),
         ]
 
-    def _run(self, plan: Plan) -> None:
+    def _create(self, plan: Plan) -> tuple[Session, Plan]:
+        """Create the plan's session; when the services refuse (a demo loaded weeks ago has
+        sessions of its own in the past by now), try the same days a week earlier, and so on."""
         course = self.courses[plan.code]
+        refusal: DomainError | None = None
+        for weeks in range(SHIFT_ATTEMPTS):
+            shift = dt.timedelta(weeks=weeks)
+            tried = replace(
+                plan, blocks=[(start - shift, end - shift) for start, end in plan.blocks]
+            )
+            created_at = tried.blocks[0][0] - dt.timedelta(days=14)
+            accounts: list[HostAccount | None] = [None]
+            if plan.mode == DeliveryMode.VILT:
+                accounts = list(
+                    HostAccount.objects.filter(
+                        participant_limit__gte=course.default_capacity
+                    ).order_by("pk")
+                )
+            for account in accounts:
+                try:
+                    data = self._input(course, tried, created_at, account)
+                    session = session_create(data=data, created_by=self.coordinator, now=created_at)
+                except DomainError as error:
+                    refusal = error
+                    continue
+                return session, tried
+        raise CommandError(f"Could not place the {course.code} demo record: {refusal}")
+
+    def _run(self, plan: Plan) -> None:
+        session, plan = self._create(plan)
         first_start = plan.blocks[0][0]
-        created_at = first_start - dt.timedelta(days=14)
-        session = session_create(
-            data=self._input(course, plan, created_at), created_by=self.coordinator, now=created_at
-        )
         self.built.sessions.append(session)
         enrolled_at = first_start - dt.timedelta(days=7)
         for person in plan.learners:
@@ -339,22 +365,19 @@ class RecordsBuilder:
                 now=blocks[-1].ends_at + dt.timedelta(hours=1),
             )
 
-    def _input(self, course: Course, plan: Plan, created_at: dt.datetime) -> SessionInput:
+    def _input(
+        self, course: Course, plan: Plan, created_at: dt.datetime, account: HostAccount | None
+    ) -> SessionInput:
         room = None
-        account = None
         join_url = ""
         capacity = course.default_capacity
         if plan.mode == DeliveryMode.ILT:
             room = self._room(course, plan)
             capacity = min(capacity, room.capacity)
-        else:
-            account = (
-                HostAccount.objects.filter(participant_limit__gte=capacity).order_by("pk").first()
-            )
-            if account is None:
-                raise CommandError("No demo host account is big enough for the video call.")
-            if account.provider == "manual":
-                join_url = "https://zoom.us/j/5550100200"
+        elif account is None:
+            raise CommandError("No demo host account is big enough for the video call.")
+        elif account.provider == "manual":
+            join_url = "https://zoom.us/j/5550100200"
         return SessionInput(
             course=course,
             delivery_mode=plan.mode,
@@ -386,7 +409,7 @@ class RecordsBuilder:
             )
             if room is not None:
                 return room
-        raise CommandError(f"No free London room for the {course.code} demo record.")
+        raise RuleViolation(f"No free London room for the {course.code} demo record.")
 
     # --- The participant report of the video call ----------------------------------------
 
