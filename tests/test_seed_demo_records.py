@@ -16,7 +16,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from attendance.models import AttendanceRecord, AttendanceSignOff, Completion, Registration
+from attendance.models import (
+    AttendanceRecord,
+    AttendanceSignOff,
+    AttendanceStatus,
+    Completion,
+    Registration,
+)
+from attendance.services.participant_import import participant_report_import
 from compliance.exports.datasets import ATTENDANCE
 from compliance.exports.filters import ExportFilters
 from compliance.management.demo_records import (
@@ -94,6 +101,18 @@ def test_video_call_awaits_its_participant_report(records: dict[str, Any]) -> No
     emails = Registration.objects.filter(session=call).values_list("learner__email", flat=True)
     assert "learner@example.com" in report
     assert sum(email in report for email in emails) == len(emails) - 1  # one never joined
+    # It imports as the block's Zoom report (in this test's transaction: rolled back after).
+    result = participant_report_import(
+        block_id=call.blocks.get().pk,
+        file_name=zoom_report_path().name,
+        data=report.encode(),
+        by=get_user_model().objects.get(username="instructor"),
+        now=timezone.now(),
+    )
+    statuses = Counter(outcome.status for outcome in result.outcomes)
+    assert sum(statuses.values()) == len(emails)
+    assert statuses[AttendanceStatus.PRESENT] >= 6
+    assert statuses[AttendanceStatus.ABSENT] >= 1
 
 
 def test_certificates_and_the_matrix(records: dict[str, Any]) -> None:
