@@ -49,6 +49,7 @@ from compliance.models import AudienceKind, Certification, Requirement
 from compliance.services.certifications import (
     add_months,
     certification_create,
+    certification_update,
     requirement_create,
 )
 from compliance.services.sign_off import sign_off_and_certify
@@ -205,13 +206,22 @@ class RecordsBuilder:
 
     def _catalogue(self) -> None:
         for code, name, months, course_code in (FIRE_WARDEN, FIRST_AID):
-            if not Certification.objects.filter(code=code).exists():
+            course = self.courses[course_code]
+            existing = Certification.objects.filter(code=code).first()
+            if existing is not None:
+                # Kept from an earlier load while `seed_demo --reset` replaced the courses.
+                if not existing.courses.filter(pk=course.pk).exists():
+                    certification_update(
+                        certification_id=existing.pk,
+                        changes={"courses": [*existing.courses.all(), course]},
+                    )
+            else:
                 certification_create(
                     code=code,
                     name=name,
                     description=f"Granted by {course_code}; valid {months} months.",
                     valid_months=months,
-                    courses=[self.courses[course_code]],
+                    courses=[course],
                 )
         if not Requirement.objects.filter(name=REQUIREMENT).exists():
             requirement_create(
