@@ -30,7 +30,7 @@ BENCH_PG_DIR ?= $(CURDIR)/.data/postgres-bench
 .PHONY: help venv run test lint typecheck fmt lock lock-check bench clean
 
 help:
-	@echo "make run    create .venv, migrate, load demo data once, serve on http://$(HOST):$(PORT)"
+	@echo "make run    create .venv, migrate, load demo data (and past records) once, serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the test suite (PYTEST_ARGS='-k name' to select)"
 	@echo "make lint   ruff check + ruff format --check + make typecheck"
 	@echo "make typecheck  mypy on the modules listed in pyproject.toml [tool.mypy] files"
@@ -80,6 +80,7 @@ run: export DEBUG ?= 1
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_records
 	@# Web server, Celery worker and beat, restarted if one exits; Ctrl+C or SIGTERM stops them
 	@# and the embedded PostgreSQL. The broker needs no server unless REDIS_URL is set.
 	$(PY) manage.py serve_all $(HOST):$(PORT)
