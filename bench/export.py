@@ -28,7 +28,8 @@ ru_maxrss) <= 120. After its own measurements (and with its database dropped), i
 bench/audit_overhead.py as a child process (same interpreter and environment, so
 DATABASE_URL is honoured) and carries its `audit_overhead_ratio` (the lower of the service
 path's and the HTTP rush's ratios, target >= 0.8), `audit_service_ratio` and
-`audit_http_ratio` into its own last line; `--skip-audit` leaves them null (quick runs).
+`audit_http_ratio` into its own last line; `--audit-args` passes it options, `--skip-audit`
+leaves them null (quick runs).
 
 Last line: one JSON object with `rows_per_s`, `copy_rows_per_s`, `ratio`, `peak_rss_mb`,
 `audit_overhead_ratio` and extras. Exits 1 if a run fails or exports a wrong row count, or
@@ -41,6 +42,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -300,11 +302,12 @@ def run_child(kind: str) -> dict[str, Any]:
     return result
 
 
-def run_audit_bench() -> dict[str, Any] | None:
-    """bench/audit_overhead.py in a child process (same interpreter and environment); its
-    progress goes to this output as it runs; its last line parsed, or None if it has none."""
+def run_audit_bench(extra: str = "") -> dict[str, Any] | None:
+    """bench/audit_overhead.py in a child process (same interpreter and environment, `extra`
+    its options); its progress goes to this output as it runs; its last line parsed, or None
+    if it has none."""
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "audit_overhead.py")],
+        [sys.executable, str(ROOT / "bench" / "audit_overhead.py"), *shlex.split(extra)],
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ,
@@ -330,6 +333,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each measurement")
     parser.add_argument(
         "--skip-audit", action="store_true", help="do not run bench/audit_overhead.py (quick)"
+    )
+    parser.add_argument(
+        "--audit-args",
+        default="",
+        help="options for bench/audit_overhead.py, e.g. '--rounds 4 --http-rounds 4'",
     )
     parser.add_argument("--child", choices=["export", "copy"], help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
@@ -373,7 +381,7 @@ def main() -> int:
         connection.settings_dict["NAME"] = original
         drop_database(DATABASE)
     wrong = [r for r in exports + copies if r["rows"] != RECORDS]
-    audit = None if args.skip_audit else run_audit_bench()
+    audit = None if args.skip_audit else run_audit_bench(args.audit_args)
     audit_failed = not args.skip_audit and (audit is None or audit["returncode"] != 0)
     best_export = min(exports, key=lambda r: r["seconds"])
     best_copy = min(copies, key=lambda r: r["seconds"])
