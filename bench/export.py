@@ -24,11 +24,16 @@ Each runs `--rounds` times, alternating (background load on a shared machine hit
 best round of each counts.
 
 Targets: `ratio` = rows_per_s / copy_rows_per_s >= 0.5; `peak_rss_mb` (the exporting child's
-ru_maxrss) <= 120. `audit_overhead_ratio` is null here: bench/audit_overhead.py (audit log
-branch) measures it, and the lead wires it into this line.
+ru_maxrss) <= 120. After its own measurements (and with its database dropped), it runs
+bench/audit_overhead.py as a child process (same interpreter and environment, so
+DATABASE_URL is honoured) and carries its `audit_overhead_ratio` (the lower of the service
+path's and the HTTP rush's ratios, target >= 0.8), `audit_service_ratio` and
+`audit_http_ratio` into its own last line; `--audit-args` passes it options, `--skip-audit`
+leaves them null (quick runs).
 
 Last line: one JSON object with `rows_per_s`, `copy_rows_per_s`, `ratio`, `peak_rss_mb`,
-`audit_overhead_ratio` and extras. Exits 1 if a run fails or exports a wrong row count.
+`audit_overhead_ratio` and extras. Exits 1 if a run fails or exports a wrong row count, or
+if the audit bench fails (unexpected outcomes, a broken chain, no figures).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import argparse
 import json
 import os
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -296,9 +302,43 @@ def run_child(kind: str) -> dict[str, Any]:
     return result
 
 
+def run_audit_bench(extra: str = "") -> dict[str, Any] | None:
+    """bench/audit_overhead.py in a child process (same interpreter and environment, `extra`
+    its options); its progress goes to this output as it runs; its last line parsed, or None
+    if it has none."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "audit_overhead.py"), *shlex.split(extra)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ,
+    )
+    assert process.stdout is not None
+    last = ""
+    for line in process.stdout:
+        print(f"[audit] {line}", end="", flush=True)
+        if line.strip():
+            last = line
+    returncode = process.wait()
+    try:
+        result: dict[str, Any] = json.loads(last)
+    except ValueError:
+        print(f"[audit] no figures (exit {returncode})", flush=True)
+        return None
+    result["returncode"] = returncode
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="rounds of each measurement")
+    parser.add_argument(
+        "--skip-audit", action="store_true", help="do not run bench/audit_overhead.py (quick)"
+    )
+    parser.add_argument(
+        "--audit-args",
+        default="",
+        help="options for bench/audit_overhead.py, e.g. '--rounds 4 --http-rounds 4'",
+    )
     parser.add_argument("--child", choices=["export", "copy"], help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -341,6 +381,8 @@ def main() -> int:
         connection.settings_dict["NAME"] = original
         drop_database(DATABASE)
     wrong = [r for r in exports + copies if r["rows"] != RECORDS]
+    audit = None if args.skip_audit else run_audit_bench(args.audit_args)
+    audit_failed = not args.skip_audit and (audit is None or audit["returncode"] != 0)
     best_export = min(exports, key=lambda r: r["seconds"])
     best_copy = min(copies, key=lambda r: r["seconds"])
     rows_per_s = RECORDS / best_export["seconds"]
@@ -348,6 +390,13 @@ def main() -> int:
     ratio = rows_per_s / copy_rows_per_s
     peak = max(r["peak_rss_mb"] for r in exports)
     met = not wrong and ratio >= TARGET_RATIO and peak <= TARGET_RSS_MB
+    if audit is not None:
+        met = met and bool(audit.get("met"))
+        print(
+            f"audit overhead ratio {audit['audit_overhead_ratio']} (service "
+            f"{audit['service_ratio']}, HTTP {audit['http_ratio']}; target >= 0.8)",
+            flush=True,
+        )
     print(
         f"export {rows_per_s:,.0f} rows/s = {ratio:.2f} x COPY's {copy_rows_per_s:,.0f} "
         f"(target >= {TARGET_RATIO}); peak RSS {peak:.0f} MB (target <= {TARGET_RSS_MB:.0f}); "
@@ -360,8 +409,10 @@ def main() -> int:
                 "copy_rows_per_s": round(copy_rows_per_s),
                 "ratio": round(ratio, 3),
                 "peak_rss_mb": round(peak, 1),
-                # Measured by bench/audit_overhead.py (audit log branch); the lead wires it here.
-                "audit_overhead_ratio": None,
+                "audit_overhead_ratio": audit["audit_overhead_ratio"] if audit else None,
+                "audit_service_ratio": audit["service_ratio"] if audit else None,
+                "audit_http_ratio": audit["http_ratio"] if audit else None,
+                "audit_failures": audit["failures"] if audit else ([] if args.skip_audit else None),
                 "rows": RECORDS,
                 "export_bytes": best_export["bytes"],
                 "copy_bytes": best_copy["bytes"],
@@ -377,7 +428,7 @@ def main() -> int:
             }
         )
     )
-    return 1 if wrong else 0
+    return 1 if wrong or audit_failed else 0
 
 
 if __name__ == "__main__":
