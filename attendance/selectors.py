@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from attendance.models import (
     SEAT_HOLDING,
+    AttendanceSignOff,
     CourseWaitlistEntry,
     CourseWaitlistStatus,
     Registration,
@@ -43,6 +44,23 @@ from tms.permissions import Scope
 from tms.roles import Role, roles_of
 
 User = Account | AnonymousUser
+
+
+def awaiting_sign_off(sessions: QuerySet[Session], *, ended_by: dt.datetime) -> QuerySet[Session]:
+    """The sessions of `sessions` whose attendance is still to be submitted: held (scheduled
+    or completed), over by `ended_by`, with a confirmed learner, not signed off; oldest
+    first. The sign-off reminders and the home page read the same rule."""
+    confirmed = Registration.objects.filter(
+        session=OuterRef("pk"), status=RegistrationStatus.CONFIRMED
+    )
+    return (
+        sessions.filter(
+            status__in=[SessionStatus.SCHEDULED, SessionStatus.COMPLETED], ends_at__lte=ended_by
+        )
+        .filter(Exists(confirmed))
+        .exclude(Exists(AttendanceSignOff.objects.filter(session=OuterRef("pk"))))
+        .order_by("ends_at", "pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from attendance.bookings import learner_bookings
+from attendance.selectors import awaiting_sign_off
 from scheduling.models import AssignmentRole, BlockStatus, DeliveryMode, SessionStatus
 from scheduling.selectors import session_list_for
 from scheduling.views import session_rows
@@ -57,6 +58,17 @@ def home(request: HttpRequest) -> HttpResponse:
         context["drafts_needing_attention_count"] = len(drafts)
         context["draft_count"] = upcoming.filter(status=SessionStatus.DRAFT).count()
         context["week_count"] = upcoming.filter(starts_at__lt=now + dt.timedelta(days=7)).count()
+
+    if Role.COORDINATOR in held or Role.INSTRUCTOR in held:
+        # Attendance to submit: the sessions one teaches; coordinators see every session's.
+        taught = (
+            visible
+            if Role.COORDINATOR in held
+            else visible.filter(assignments__instructor__user=request.user)
+        )
+        pending = awaiting_sign_off(taught, ended_by=now)
+        context["sign_off_pending"] = list(pending.select_related("course")[:HOME_LIST_SIZE])
+        context["sign_off_pending_count"] = pending.count()
 
     if Role.INSTRUCTOR in held:
         mine = upcoming.filter(assignments__instructor__user=request.user)[:HOME_LIST_SIZE]

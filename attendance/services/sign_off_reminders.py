@@ -17,14 +17,13 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.models import AttendanceSignOff, Registration, RegistrationStatus
+from attendance.selectors import awaiting_sign_off
 from notifications import events
 from notifications.services import MessageSpec, messages_enqueue
-from scheduling.models import AssignmentRole, InstructorAssignment, Session, SessionStatus
+from scheduling.models import AssignmentRole, InstructorAssignment, Session
 from tms.roles import Role
 
 LOOKBACK = dt.timedelta(days=14)
@@ -34,19 +33,8 @@ TEMPLATE = "attendance_sign_off_due"
 def sessions_awaiting_sign_off(now: dt.datetime) -> list[Session]:
     """Sessions due for the reminder at `now` (see the module's rule), oldest first."""
     due_before = now - dt.timedelta(hours=settings.ATTENDANCE_REMINDER_HOURS)
-    confirmed = Registration.objects.filter(
-        session=OuterRef("pk"), status=RegistrationStatus.CONFIRMED
-    )
-    return list(
-        Session.objects.filter(
-            status__in=[SessionStatus.SCHEDULED, SessionStatus.COMPLETED],
-            ends_at__lte=due_before,
-            ends_at__gt=due_before - LOOKBACK,
-        )
-        .filter(Exists(confirmed))
-        .exclude(Exists(AttendanceSignOff.objects.filter(session=OuterRef("pk"))))
-        .order_by("ends_at", "pk")
-    )
+    recent = Session.objects.filter(ends_at__gt=due_before - LOOKBACK)
+    return list(awaiting_sign_off(recent, ended_by=due_before))
 
 
 def sign_off_reminders_enqueue(*, now: dt.datetime | None = None) -> int:

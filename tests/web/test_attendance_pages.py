@@ -229,3 +229,24 @@ def test_the_page_reads_a_constant_number_of_queries_whatever_the_number_of_lear
 # sheet's blocks, rows (registrations, their records in the block), the sign-off, the lead
 # check, and the unmarked count.
 PAGE_QUERIES = 12
+
+
+def test_the_home_page_lists_attendance_to_submit_until_it_is_signed_off(
+    taught, page_client, instructor, coordinator, learner
+):
+    sheet = page(taught)
+    with time_machine.travel(at("2030-03-04", "10:00"), tick=False) as clock:
+        client = page_client(instructor.user)
+        assert sheet not in client.get("/").content.decode()  # not over yet
+        clock.move_to(AFTER)
+        home = client.get("/").content.decode()
+        assert "Attendance to submit" in home
+        assert sheet in home
+        assert sheet in page_client(coordinator).get("/").content.decode()
+        someone = factories.InstructorFactory(user__username="someone").user
+        assert sheet not in page_client(someone).get("/").content.decode()
+        assert "Attendance to submit" not in page_client(learner).get("/").content.decode()
+        client = page_client(instructor.user)
+        sign_off = reverse("attendance:attendance-sign-off", args=[taught["session"].pk])
+        assert client.post(sign_off, {"absent_unmarked": "on"}).status_code == 302
+        assert sheet not in client.get("/").content.decode()
