@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -174,6 +175,10 @@ def _form_page(
     if form.errors and status < 400:
         status = 400
     context = _context(request, resource, form=form, object=obj)
+    if obj is not None and scope_for(request.user, "audit_log", "list") == "all":
+        # The object's history: the audit log filtered to this row (compliance's page).
+        query = urlencode({"object_type": obj._meta.db_table, "object_id": obj.pk})
+        context["history_url"] = f"{reverse('compliance:audit-log')}?{query}"
     return render(request, "manage/form.html", context, status=status)
 
 

@@ -654,3 +654,21 @@ def test_an_instructor_cannot_manage_anyone_elses_unavailability_through_the_man
 
     assert (created.status_code, deleted.status_code) == (403, 403)
     assert list(Unavailability.objects.filter(instructor=colleague)) == [theirs]
+
+
+def test_an_edit_page_links_to_the_objects_history_in_the_audit_log(page_client, coordinator):
+    client = page_client(coordinator)
+    client.post(
+        url("sites", "create"), {"name": "Lyon", "address": "1 rue X", "time_zone": "Europe/Paris"}
+    )
+    site = Site.objects.get(name="Lyon")
+    client.post(
+        url("sites", "edit", site.pk),
+        {"name": "Lyon Part-Dieu", "address": "1 rue X", "time_zone": "Europe/Paris"},
+    )
+    page = client.get(url("sites", "edit", site.pk)).content.decode()
+    history = f"/audit-log/?object_type=venues_site&amp;object_id={site.pk}"
+    assert history in page
+    log = client.get(history.replace("&amp;", "&")).content.decode()
+    assert "Lyon Part-Dieu" in log  # the change, as recorded by the database
+    assert log.count("coordinator") >= 2  # created and changed, each by the coordinator
