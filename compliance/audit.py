@@ -275,11 +275,13 @@ def audit_seal() -> int:
         return int(cursor.fetchone()[0])
 
 
-def audit_head() -> tuple[int, str]:
-    """The chain's head: (seq, hash) of the newest sealed entry, after sealing what waits, so
-    it covers every committed change; (0, GENESIS) when empty. Exports put it in their
-    manifests; `verify_audit_log --head` checks against it later."""
-    audit_seal()
+def audit_head(*, seal: bool = True) -> tuple[int, str]:
+    """The chain's head: (seq, hash) of the newest sealed entry, after sealing what waits (so
+    it covers every committed change) unless `seal` is false — a read-only transaction must
+    not seal (an UPDATE), and should not hold the chain's lock; (0, GENESIS) when empty.
+    Exports put it in their manifests; `verify_audit_log --head` checks against it later."""
+    if seal:
+        audit_seal()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT seq, hash FROM compliance_auditentry WHERE seq IS NOT NULL "

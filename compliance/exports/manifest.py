@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.audit import audit_head
+from django.db import transaction
+
+from compliance.audit import audit_head, audit_seal
 from compliance.models import ExportRecord
 
 MANIFEST_VERSION = 1
 
 
-def current_audit_head() -> tuple[int, str] | None:
+def current_audit_head(*, seal: bool = True) -> tuple[int, str] | None:
     """The audit log's head (sequence number, hash) at this moment, after sealing every
     committed entry still waiting: the manifest names the chain as it stood when the export
     was made, and `verify_audit_log --head HASH --head-seq N` later proves nothing before it
-    changed."""
-    return audit_head()
+    changed. With `seal` false it only reads the head (inside an export's read-only
+    snapshot, after `seal_audit_log_now` ran in a transaction of its own)."""
+    return audit_head(seal=seal)
+
+
+def seal_audit_log_now() -> None:
+    """Seal the committed entries still waiting, in a short transaction of its own (the
+    chain's lock is held only for that), so a snapshot taken next names an up-to-date head."""
+    with transaction.atomic():
+        audit_seal()
 
 
 def manifest_for(record: ExportRecord) -> dict[str, Any]:

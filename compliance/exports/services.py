@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from compliance.exports import writers
 from compliance.exports.datasets import DATASETS, Dataset, Query, neutralise
 from compliance.exports.filters import ExportFilters
-from compliance.exports.manifest import current_audit_head
+from compliance.exports.manifest import current_audit_head, seal_audit_log_now
 from compliance.models import ExportMode, ExportRecord, ExportStatus
 from tms.celery import enqueue_on_commit
 from tms.exceptions import DomainError, RuleViolation
@@ -140,8 +140,11 @@ def export_stream(record: ExportRecord, *, now: dt.datetime) -> Iterator[bytes]:
     size = 0
     head = None
     try:
+        # Seal first, briefly; the snapshot is read-only and must not hold the chain's lock
+        # while a client downloads: inside it, the head is only read.
+        seal_audit_log_now()
         with _snapshot():
-            head = current_audit_head()
+            head = current_audit_head(seal=False)
             for chunk in _render(record, counter):
                 hasher.update(chunk)
                 size += len(chunk)

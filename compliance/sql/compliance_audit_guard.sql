@@ -1,5 +1,7 @@
 -- Append-only: refuses UPDATE, DELETE (BEFORE ... FOR EACH ROW) and TRUNCATE (BEFORE ... FOR
--- EACH STATEMENT) of compliance_auditentry, whoever runs them. The one update let through is
+-- EACH STATEMENT) of compliance_auditentry, whoever runs them; and an INSERT that does not come
+-- from a trigger (the capture function writes at trigger depth 2 here), so nobody adds an
+-- entry of their own for the sealer to chain as if the database had recorded it. The one update let through is
 -- the sealer's (compliance_audit_seal_rows): only while it runs (tms.audit_sealing), only of a
 -- row not sealed yet, and only setting seq, prev_hash and hash (a wrong hash set this way is
 -- what the verifier finds).
@@ -9,6 +11,13 @@
 CREATE OR REPLACE FUNCTION compliance_audit_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF pg_trigger_depth() > 1 AND NEW.seq IS NULL AND NEW.hash IS NULL THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'the audit log is written by the database only: INSERT refused'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF TG_OP = 'UPDATE'
        AND current_setting('tms.audit_sealing', true) = 'on'
        AND OLD.seq IS NULL

@@ -76,6 +76,26 @@ def test_the_application_role_cannot_change_or_remove_entries(chain, statement):
     assert AuditEntry.objects.get(pk=target).actor == chain[2].actor
 
 
+FORGED_INSERT = (
+    "INSERT INTO compliance_auditentry (table_name, object_pk, action, after, occurred_at, "
+    "txid, actor, request_id, client_ip, request) VALUES ('venues_site', '999', 'insert', "
+    "'{}'::jsonb, now(), txid_current(), 'user:coordinator', '', '', '')"
+)
+
+
+def test_nobody_inserts_an_entry_of_their_own_for_the_sealer_to_chain(chain):
+    """Only the capture trigger writes entries: a plain INSERT, by the app's role or by this
+    superuser while triggers are on, is refused, so no forged entry is sealed as genuine."""
+    _sql("CREATE ROLE audit_probe_writer NOLOGIN")
+    _sql("GRANT SELECT, INSERT ON compliance_auditentry TO audit_probe_writer")
+    before = AuditEntry.objects.count()
+    for role in ("audit_probe_writer", "NONE"):
+        refused = pytest.raises(DatabaseError, match="written by the database only")
+        with refused, transaction.atomic():
+            _as_role(role, FORGED_INSERT, None)
+    assert AuditEntry.objects.count() == before
+
+
 def _as_role(role: str, statement: str, params: list[object] | None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {role}")
