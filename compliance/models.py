@@ -263,3 +263,26 @@ class ExportRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"export {self.pk}: {self.dataset}.{self.file_format} ({self.status})"
+
+
+class ExportDownloadKind(models.TextChoices):
+    FILE = "file", _("File")
+    MANIFEST = "manifest", _("Manifest")
+
+
+class ExportDownload(models.Model):
+    """Someone downloaded an export's file or its manifest (audited, as every write): who and
+    when, each time, so a worker's file fetched again is on record too."""
+
+    record = models.ForeignKey(ExportRecord, on_delete=models.CASCADE, related_name="downloads")
+    kind = models.CharField(max_length=8, choices=ExportDownloadKind.choices)
+    downloaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    downloaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"export {self.record_id} {self.kind} by {self.downloaded_by_id}"

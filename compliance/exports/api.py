@@ -168,7 +168,7 @@ class ExportDownloadApi(_ExportRecords, APIView):
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        return download_response(self.get_visible(self.records(), pk=pk))
+        return download_response(self.get_visible(self.records(), pk=pk), by=request.user)
 
 
 class ExportManifestApi(_ExportRecords, APIView):
@@ -179,4 +179,4 @@ class ExportManifestApi(_ExportRecords, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT)})
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        return manifest_response(self.get_visible(self.records(), pk=pk))
+        return manifest_response(self.get_visible(self.records(), pk=pk), by=request.user)

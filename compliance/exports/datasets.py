@@ -27,7 +27,8 @@ from scheduling.models import AssignmentRole, BlockStatus
 
 # A cell starting with one of these is read as a formula (or mangled) by spreadsheets.
 DANGEROUS_LEADS = ("=", "+", "-", "@", "\t", "\r")
-_SQL_LEADS = "('=', '+', '-', '@', chr(9), chr(13))"
+# The same characters, as PostgreSQL's list (COPY writes the CSV: compliance/exports/copy.py).
+_SQL_LEADS = "(" + ", ".join(f"chr({ord(lead)})" for lead in DANGEROUS_LEADS) + ")"
 # Status literals come from the Python enums (one definition of "was there").
 _ATTENDED = ", ".join(f"'{status.value}'" for status in ATTENDED)
 

@@ -32,7 +32,7 @@ from compliance.exports import writers
 from compliance.exports.datasets import DATASETS, Dataset, Query, neutralise
 from compliance.exports.filters import ExportFilters
 from compliance.exports.manifest import current_audit_head, seal_audit_log_now
-from compliance.models import ExportMode, ExportRecord, ExportStatus
+from compliance.models import ExportDownload, ExportMode, ExportRecord, ExportStatus
 from tms.celery import enqueue_on_commit
 from tms.exceptions import DomainError, RuleViolation
 from tms.permissions import Scope
@@ -325,6 +325,15 @@ def export_run(*, record_id: int, now: dt.datetime) -> bool:
         expires_at=now + dt.timedelta(hours=settings.EXPORT_RETENTION_HOURS),
     )
     return True
+
+
+def export_download_record(
+    *, record: ExportRecord, by: Any, kind: str, now: dt.datetime
+) -> ExportDownload:
+    """Keep who downloaded an export's file or manifest, and when (audited like every row)."""
+    return ExportDownload.objects.create(
+        record=record, kind=kind, downloaded_by=by, downloaded_at=now
+    )
 
 
 def export_file(record: ExportRecord) -> Path:

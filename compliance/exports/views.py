@@ -24,7 +24,7 @@ from compliance.exports.datasets import DATASETS, Dataset
 from compliance.exports.filters import ExportRequestForm
 from compliance.exports.manifest import file_name, manifest_for
 from compliance.exports.selectors import export_get_for, export_list_for
-from compliance.models import ExportMode, ExportRecord, ExportStatus
+from compliance.models import ExportDownloadKind, ExportMode, ExportRecord, ExportStatus
 from tms.exceptions import DomainError
 from tms.permissions import Scope
 from tms.views import policy_required, scope_for, viewer_zone
@@ -147,9 +147,9 @@ def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def download_response(record: ExportRecord) -> HttpResponse | StreamingHttpResponse:
-    """The export's file: streamed (claimed once) or the worker's file. Shared by the page and
-    the API."""
+def download_response(record: ExportRecord, *, by: Any) -> HttpResponse | StreamingHttpResponse:
+    """The export's file: streamed (claimed once) or the worker's file, each download on
+    record (who, when). Shared by the page and the API."""
     name = file_name(record)
     if record.mode == ExportMode.STREAM:
         now = timezone.now()
@@ -160,6 +160,9 @@ def download_response(record: ExportRecord) -> HttpResponse | StreamingHttpRespo
     else:
         path = services.export_file(record)
         response = FileResponse(path.open("rb"), content_type=CONTENT_TYPES[record.file_format])
+    services.export_download_record(
+        record=record, by=by, kind=ExportDownloadKind.FILE, now=timezone.now()
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Export-Id"] = str(record.pk)
     response["Cache-Control"] = "no-store"
@@ -171,15 +174,18 @@ def download_response(record: ExportRecord) -> HttpResponse | StreamingHttpRespo
 def export_download(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     record = _record(request, pk)
     try:
-        return download_response(record)
+        return download_response(record, by=request.user)
     except DomainError as error:
         context = {**_detail_context(request, record), "error": error.message}
         return render(request, "compliance/exports/detail.html", context, status=409)
 
 
-def manifest_response(record: ExportRecord) -> HttpResponse:
+def manifest_response(record: ExportRecord, *, by: Any) -> HttpResponse:
     if record.status not in (ExportStatus.READY, ExportStatus.EXPIRED):
         raise services.ExportNotAvailable("The export is not finished yet: no manifest.")
+    services.export_download_record(
+        record=record, by=by, kind=ExportDownloadKind.MANIFEST, now=timezone.now()
+    )
     body = json.dumps(manifest_for(record), indent=2, ensure_ascii=False) + "\n"
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name(record)}.manifest.json"'
@@ -192,6 +198,6 @@ def manifest_response(record: ExportRecord) -> HttpResponse:
 def export_manifest(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     try:
-        return manifest_response(record)
+        return manifest_response(record, by=request.user)
     except DomainError as error:
         return JsonResponse({"code": error.code, "message": error.message}, status=409)

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from compliance.exports.services import RUN_EXPORT_TASK
-from compliance.models import ExportMode, ExportRecord, ExportStatus
+from compliance.models import AuditEntry, ExportMode, ExportRecord, ExportStatus
 from compliance.tasks import run_export
 from tests.compliance.world import build_world
 from tests.web.conftest import inline_code_in
@@ -174,6 +174,16 @@ def test_a_large_export_shows_progress_then_the_download(
     again = client.get(reverse("compliance:export-download", args=[record.pk]))
     assert again.status_code == 200
     assert hashlib.sha256(_body(again)).hexdigest() == record.sha256
+    manifest = client.get(reverse("compliance:export-manifest", args=[record.pk]))
+    assert manifest.status_code == 200
+    # Every download of the file and of the manifest is on record, and in the audit log.
+    assert [(d.kind, d.downloaded_by) for d in record.downloads.order_by("pk")] == [
+        ("file", auditor),
+        ("file", auditor),
+        ("manifest", auditor),
+    ]
+    logged = AuditEntry.objects.filter(table_name="compliance_exportdownload")
+    assert sorted(logged.values_list("user_id", flat=True)) == [auditor.pk] * 3
 
 
 # --- API --------------------------------------------------------------------------------------
