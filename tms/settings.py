@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "scheduling",
     "attendance",
     "compliance",
+    "programs",
     "notifications",
 ]
 
