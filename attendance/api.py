@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance.access import may_see_roster
 from attendance.filters import CourseWaitlistFilter, RegistrationFilter
 from attendance.models import (
     CourseWaitlistEntry,
@@ -32,7 +33,6 @@ from attendance.models import (
     RegistrationSource,
 )
 from attendance.selectors import (
-    can_see_roster,
     course_waitlist_of,
     messages_preview,
     registration_read,
@@ -336,7 +336,7 @@ class RosterApi(SessionPolicyMixin, APIView):
     @extend_schema(responses={200: RosterOutput})
     def get(self, request: Request, pk: int) -> Response:
         session = self.session(pk)  # also checks "own" (taught by the caller)
-        if not can_see_roster(request.user, session):
+        if not may_see_roster(request.user, session):
             raise PermissionDenied()
         data = {
             "seats": seats_for(session),

@@ -23,13 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attendance.attendance_sheet import (
-    active_blocks,
-    attendance_records_of,
-    may_mark,
-    may_read,
-    sign_off_of,
-)
+from attendance.access import may_mark, may_read_all, may_sign_off
+from attendance.attendance_sheet import active_blocks, attendance_records_of, sign_off_of
 from attendance.models import (
     AttendanceSource,
     AttendanceStatus,
@@ -46,7 +41,7 @@ from attendance.services.marking import (
     attendance_mark_outcome,
 )
 from attendance.services.outcomes import CompletionChange
-from attendance.services.sign_off import attendance_sign_off, may_sign_off
+from attendance.services.sign_off import attendance_sign_off
 from scheduling.api import SessionPolicyMixin
 from scheduling.models import Session, SessionBlock
 from tms.api import EnumField, id_field
@@ -197,7 +192,7 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
         completions = Completion.objects.filter(registration__session=session).select_related(
             "registration"
         )
-        if not may_read(request.user, session):
+        if not may_read_all(request.user, session):
             # A learner: their own records and outcome only.
             records = records.filter(registration__learner_id=request.user.pk)
             completions = completions.filter(registration__learner_id=request.user.pk)

@@ -1,6 +1,6 @@
-"""Reads for attendance: who may mark or see it, and the sheet of one block (a row per
-confirmed learner with their record), in a constant number of queries whatever the number
-of learners."""
+"""Reads for attendance: the sheet of one block (a row per confirmed learner with their
+record), in a constant number of queries whatever the number of learners. Who may mark or
+read it: `attendance.access`."""
 
 from __future__ import annotations
 
@@ -18,22 +18,6 @@ from attendance.models import (
     RegistrationStatus,
 )
 from scheduling.models import BlockStatus, Session, SessionBlock
-from scheduling.selectors import session_is_taught_by
-from tms.roles import Role, roles_of
-
-
-def may_mark(user: Any, session: Session) -> bool:
-    """Only the session's instructors and coordinators mark attendance."""
-    held = roles_of(user)
-    if Role.COORDINATOR in held:
-        return True
-    return Role.INSTRUCTOR in held and session_is_taught_by(session, user)
-
-
-def may_read(user: Any, session: Session) -> bool:
-    """Markers and auditors read a session's whole attendance (learners only their own,
-    through the API)."""
-    return Role.AUDITOR in roles_of(user) or may_mark(user, session)
 
 
 @dataclass

@@ -8,7 +8,7 @@ the row by static/js/attendance.js, which leaves the choice in place for a retry
 JavaScript the same forms post and come back to the page.
 
 Views are thin: the policy table (`attendance` resource), the session through the visibility
-selector, who may mark (`attendance.attendance_sheet.may_mark`), one service call.
+selector, who may mark or read (`attendance.access`), one service call.
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from attendance.access import may_mark, may_read_all, may_sign_off
 from attendance.attendance_forms import AllPresentForm, MarkForm, SignOffForm
 from attendance.attendance_sheet import (
     Row,
     active_blocks,
     completions_of,
     default_block,
-    may_mark,
-    may_read,
     row_get,
     sheet_rows,
     sign_off_of,
@@ -45,7 +44,6 @@ from attendance.services.sign_off import (
     AttendanceIncomplete,
     SignedOff,
     attendance_sign_off,
-    may_sign_off,
     unmarked_in,
 )
 from scheduling.models import Session, SessionBlock
@@ -154,7 +152,7 @@ def _row_response(
 def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The attendance of one block (`?block=`; by default the one under way or last begun)."""
     session = _session(request, pk)
-    if not may_read(request.user, session):
+    if not may_read_all(request.user, session):
         raise PermissionDenied
     return _sheet(request, session)
 

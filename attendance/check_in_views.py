@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import segno
 from django import forms
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from attendance.access import may_show_code
 from attendance.checkin_codes import (
     CODE_DIGITS,
     CODE_SECONDS,
@@ -40,25 +41,16 @@ from attendance.checkin_codes import (
 from attendance.models import AttendanceRecord, AttendanceSource, Registration, RegistrationStatus
 from attendance.services.check_in import attendance_check_in, clock_text
 from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
-from scheduling.selectors import session_get_for, session_is_taught_by
+from scheduling.selectors import session_get_for
 from tms.exceptions import DomainError
-from tms.permissions import Scope
 from tms.timezones import reader_zone
-from tms.views import policy_required, scope_for
+from tms.views import policy_required
 
 # The panel asks for the code this often (it changes every CODE_SECONDS).
 POLL_SECONDS = 5
 
 
-# --- Shared: who may show a session's code, and what the panel shows ---------------------------
-
-
-def may_show_code(user: Any, session: Session) -> bool:
-    """Coordinators for every session, instructors for the sessions they teach."""
-    scope = scope_for(user, "check_in", "code")
-    if scope is None:
-        return False
-    return bool(scope == Scope.ALL or session_is_taught_by(session, user))
+# --- Shared: what the panel shows (who may show it: `attendance.access.may_show_code`) --------
 
 
 def panel_block(session: Session, block_pk: int) -> SessionBlock:

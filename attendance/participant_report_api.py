@@ -16,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance.access import may_use_reports
 from attendance.models import ParticipantMatch, ParticipantReport, ParticipantReportEntry
 from attendance.participant_report_selectors import (
     block_attendance,
     block_for_reports,
     entry_get,
-    may_use_reports_of,
     report_entries,
     report_get,
 )
@@ -33,6 +33,7 @@ from attendance.services.participant_import import (
 )
 from scheduling.models import SessionBlock
 from tms.api import MAX_ID, PolicyMixin
+from tms.permissions import action_for
 
 REASON_MAX_LENGTH = 500
 
@@ -138,7 +139,8 @@ class ReportPolicyMixin(PolicyMixin):
             block = block_for_reports(pk)
         except SessionBlock.DoesNotExist:
             raise NotFound() from None
-        if not may_use_reports_of(self.request.user, block, scope=self.policy_scope):
+        action = action_for(self, self.request.method or "")  # type: ignore[arg-type]
+        if action is None or not may_use_reports(self.request.user, block.session, action):
             raise NotFound()
         return block
 

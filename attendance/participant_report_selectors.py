@@ -1,11 +1,11 @@
-"""Reads for participant reports: which blocks and reports a user may import into or see, and
-an import's result (entries by match, the block's attendance) for the page and the API."""
+"""Reads for participant reports: a block with its session and instructors, and an import's
+result (entries by match, the block's attendance) for the page and the API. Who may import
+or read them: `attendance.access.may_use_reports`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from attendance.models import (
@@ -18,7 +18,6 @@ from attendance.models import (
 )
 from attendance.services.participant_import import HAND_MADE
 from scheduling.models import InstructorAssignment, SessionBlock
-from scheduling.selectors import session_is_taught_by
 
 # Matched entries first for the instructor to check (by name: flagged), then the rest.
 MATCH_ORDER = [
@@ -42,12 +41,6 @@ def block_for_reports(pk: int) -> SessionBlock:
         )
         .get(pk=pk)
     )
-
-
-def may_use_reports_of(user: User, block: SessionBlock, *, scope: str) -> bool:
-    """Scope "all" (coordinators, auditors reading): every block; "own": the blocks of the
-    sessions the user teaches."""
-    return scope == "all" or session_is_taught_by(block.session, user)
 
 
 def report_get(pk: int) -> ParticipantReport:

@@ -2,7 +2,8 @@
 block, and an import's result with a form per participant to say who they are.
 
 Views are thin: the policy rule (`participant_report`), the block through its session
-(coordinators: any; instructors: the sessions they teach; others: 404), a form, one service
+(`attendance.access.may_use_reports`: coordinators any, auditors read any, instructors the
+sessions they teach; others: 404), a form, one service
 call. A refused file comes back as the form's error (400), naming the line; nothing was
 written then."""
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from attendance.access import may_use_reports
 from attendance.models import AttendanceSignOff, ParticipantReport, ParticipantReportEntry
 from attendance.participant_report_forms import EntryResolveForm, ReportUploadForm
 from attendance.participant_report_selectors import (
@@ -27,7 +29,6 @@ from attendance.participant_report_selectors import (
     block_reports,
     confirmed_registrations,
     entry_get,
-    may_use_reports_of,
     report_entries,
     report_get,
 )
@@ -37,9 +38,9 @@ from attendance.services.participant_import import (
     participant_report_import,
 )
 from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
-from scheduling.selectors import session_get_for, session_is_taught_by
+from scheduling.selectors import session_get_for
 from tms.exceptions import DomainError
-from tms.views import can, policy_required, scope_for
+from tms.views import policy_required
 
 
 def _user(request: HttpRequest) -> User:
@@ -52,8 +53,7 @@ def _block(request: HttpRequest, pk: int, action: str) -> SessionBlock:
         block = block_for_reports(pk)
     except SessionBlock.DoesNotExist:
         raise Http404(_("No such block.")) from None
-    scope = scope_for(request.user, "participant_report", action)
-    if not may_use_reports_of(_user(request), block, scope=scope):
+    if not may_use_reports(request.user, block.session, action):
         raise Http404(_("No such block."))
     return block
 
@@ -80,8 +80,7 @@ def session_reports(request: HttpRequest, pk: int) -> HttpResponse:
         session: Session = session_get_for(request.user, pk)
     except Session.DoesNotExist:
         raise Http404(_("No such session.")) from None
-    scope = scope_for(request.user, "participant_report", "retrieve")
-    if scope != "all" and not session_is_taught_by(session, request.user):
+    if not may_use_reports(request.user, session, "retrieve"):
         raise Http404(_("No such session."))
     blocks = list(session.blocks.all())
     reports: dict[int, list[ParticipantReport]] = {b.pk: [] for b in blocks}
@@ -96,7 +95,7 @@ def session_reports(request: HttpRequest, pk: int) -> HttpResponse:
             {"block": b, "reports": reports[b.pk], "active": b.status == BlockStatus.ACTIVE}
             for b in blocks
         ],
-        "can_import": can(request.user, "participant_report", "import"),
+        "can_import": may_use_reports(request.user, session, "import"),
     }
     return render(request, "attendance/participant_reports/session.html", context)
 
@@ -152,9 +151,7 @@ def _result_page(
     status: int = 200,
 ) -> HttpResponse:
     block = report.block
-    can_resolve = can(request.user, "participant_report", "resolve") and may_use_reports_of(
-        _user(request), block, scope=scope_for(request.user, "participant_report", "resolve")
-    )
+    can_resolve = may_use_reports(request.user, block.session, "resolve")
     signed_off = _signed_off(block)
     registrations = list(confirmed_registrations(block)) if can_resolve else []
     entries: list[dict[str, Any]] = []

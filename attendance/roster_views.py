@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from attendance.access import may_see_roster
 from attendance.models import (
     Registration,
     RegistrationStatus,
@@ -26,7 +27,7 @@ from attendance.models import (
     WaitlistPromotion,
 )
 from attendance.roster_forms import ChosenPromotionForm, RosterMessageForm
-from attendance.selectors import can_see_roster, seats_for
+from attendance.selectors import seats_for
 from attendance.services.chosen_promotion import waitlist_promote_chosen
 from attendance.services.roster_messages import roster_message_send
 from scheduling.models import Session, SessionStatus
@@ -146,7 +147,7 @@ def promote_chosen(request: HttpRequest, pk: int) -> HttpResponse:
 def message_everyone(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue the coordinator's message to the session's learners (one email each)."""
     session = _visible_session(request, pk)
-    if not can_see_roster(request.user, session):
+    if not may_see_roster(request.user, session):
         raise PermissionDenied
     form = RosterMessageForm(request.POST, auto_id="id_message_%s")
     if not form.is_valid():

@@ -108,14 +108,6 @@ def seats_by_session(sessions: list[Session]) -> dict[int, Seats]:
     }
 
 
-def can_see_roster(user: User, session: Session) -> bool:
-    """Coordinators and auditors see every roster; instructors the rosters of their sessions."""
-    held = roles_of(user)
-    if held & {Role.COORDINATOR, Role.AUDITOR}:
-        return True
-    return Role.INSTRUCTOR in held and session_is_taught_by(session, user)
-
-
 def roster_for(session: Session) -> QuerySet[Registration]:
     """Seat holders (confirmed and offered), in the order they got their seat."""
     return (

@@ -26,6 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from attendance.access import may_see_roster
 from attendance.agenda import upcoming_agenda
 from attendance.catalog import Action, register_action
 from attendance.forms import (
@@ -46,7 +47,6 @@ from attendance.prerequisites import missing_prerequisites
 from attendance.roster_views import roster_page
 from attendance.selectors import (
     Seats,
-    can_see_roster,
     course_waitlist_of,
     join_link_visible,
     registration_of,
@@ -235,7 +235,7 @@ def session_registration_context(request: HttpRequest, session: Session) -> dict
                 and can(user, "course_waitlist", "create"),
             }
         )
-    if can(user, "roster", "retrieve") and can_see_roster(user, session):
+    if may_see_roster(user, session):
         context.update(roster_context(user, session, upcoming=upcoming))
     return context
 
@@ -541,7 +541,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster and waitlist on a page of their own (printable); the session page shows
     the same lists."""
     session = _visible_session(request, pk)
-    if not can_see_roster(request.user, session):
+    if not may_see_roster(request.user, session):
         raise PermissionDenied
     return roster_page(request, session)
 

@@ -161,10 +161,12 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN},  # instructor: sessions they teach
         "message":     _COORDINATOR_ONLY,            # message everyone registered
     },
-    # Attendance per block and its sign-off. Marking: the session's instructors and coordinators
-    # (attendance.attendance_sheet.may_mark); sign-off: the lead instructor, or a coordinator on
-    # their behalf (attendance.services.sign_off.may_sign_off); auditors read every session's;
-    # learners read only their own records (the API filters them).
+    # Attendance per block and its sign-off (attendance/access.py applies these rows, and those
+    # of check_in, participant_report and roster, to one session: "own" = a session the
+    # instructor teaches, lead or co-facilitator). Marking: the session's instructors and
+    # coordinators; sign-off: the lead ("own" narrowed to leading), or a coordinator on their
+    # behalf; auditors read every session's; learners read only their own records (the API
+    # filters them).
     "attendance": {
         "retrieve":    {CO: ALL, AU: ALL, IN: OWN, LE: OWN},
         "mark":        {CO: ALL, IN: OWN},

@@ -29,6 +29,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from attendance.access import may_sign_off
 from attendance.models import (
     AttendanceRecord,
     AttendanceSignOff,
@@ -39,16 +40,8 @@ from attendance.models import (
 )
 from attendance.services.marking import Mark, attendance_mark
 from attendance.services.outcomes import CompletionChange, completions_derive_locked
-from scheduling.models import (
-    AssignmentRole,
-    BlockStatus,
-    InstructorAssignment,
-    Session,
-    SessionBlock,
-    SessionStatus,
-)
+from scheduling.models import BlockStatus, Session, SessionBlock, SessionStatus
 from tms.exceptions import DomainError, InvalidTransition
-from tms.roles import Role, roles_of
 
 # How many unmarked learners the refusal's message names (all of them are in `extra`).
 NAMED_IN_MESSAGE = 5
@@ -79,15 +72,6 @@ class SignedOff:
     sign_off: AttendanceSignOff
     completions: list[CompletionChange] = field(default_factory=list)
     marked_absent: list[AttendanceRecord] = field(default_factory=list)
-
-
-def may_sign_off(user: User, session: Session) -> bool:
-    """The session's lead instructor, or a coordinator (on the lead's behalf)."""
-    if Role.COORDINATOR in roles_of(user):
-        return True
-    return InstructorAssignment.objects.filter(
-        session=session, role=AssignmentRole.LEAD, instructor__user_id=user.pk
-    ).exists()
 
 
 def _name(user: User) -> str:

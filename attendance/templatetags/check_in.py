@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from attendance.check_in_views import may_show_code
+from attendance.access import may_show_code
 from scheduling.models import DeliveryMode
 
 register = template.Library()
