@@ -55,8 +55,10 @@ class CheckInCodeOutput(serializers.Serializer):
         allow_null=True, help_text="The code is accepted until then (one more window)."
     )
     next_code_at = serializers.DateTimeField(help_text="When the next code replaces it.")
-    opens_at = serializers.DateTimeField()
-    closes_at = serializers.DateTimeField()
+    opens_at = serializers.DateTimeField(
+        help_text="The block's start less the grace period (CHECKIN_GRACE_MINUTES)."
+    )
+    closes_at = serializers.DateTimeField(help_text="The block's end plus the same grace period.")
 
 
 class CheckInApi(PolicyMixin, APIView):

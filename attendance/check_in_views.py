@@ -36,6 +36,7 @@ from attendance.checkin_codes import (
     check_in_window,
     code_at,
     code_changes_at,
+    grace,
     window_index,
 )
 from attendance.models import AttendanceRecord, AttendanceSource, Registration, RegistrationStatus
@@ -87,6 +88,7 @@ class Panel:
     changes_text: str
     checked_in: int
     confirmed: int
+    grace_minutes: int  # at each edge of the block
 
     @property
     def code_groups(self) -> str:
@@ -110,6 +112,7 @@ def panel_for(block: SessionBlock, *, zone: str, now: dt.datetime) -> Panel:
         confirmed=Registration.objects.filter(
             session_id=block.session_id, status=RegistrationStatus.CONFIRMED
         ).count(),
+        grace_minutes=int(grace().total_seconds()) // 60,
     )
 
 

@@ -11,9 +11,9 @@ Digits rather than letters: phones show their number pad, and a code is easy to 
 Guessing is held back by the rate limit of `attendance.services.check_in` (10 tries per learner
 in 10 minutes), and a guess only ever counts for a block the learner holds a confirmed seat in.
 
-When codes are accepted: from `OPENS_BEFORE` before the block starts to
-`settings.CHECKIN_GRACE_MINUTES` after it ends (`CheckInWindow`). Everything takes `now`, so
-tests move time with time-machine.
+When codes are accepted: during the block plus one grace period at each edge, from
+`settings.CHECKIN_GRACE_MINUTES` before it starts (learners arriving early) to as long after it
+ends (`CheckInWindow`). Everything takes `now`, so tests move time with time-machine.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from scheduling.models import SessionBlock
 
 CODE_DIGITS = 6
 CODE_SECONDS = 60
-# Learners arriving early check in from this long before the block starts.
-OPENS_BEFORE = dt.timedelta(minutes=15)
 # Checking in later than this after the block's start is recorded as "late".
 LATE_AFTER = dt.timedelta(minutes=5)
 _PURPOSE = "tms.attendance.checkin-code.v1"
@@ -53,11 +51,13 @@ class CheckInWindow:
 
 
 def grace() -> dt.timedelta:
+    """The grace period at each edge of a block (`CHECKIN_GRACE_MINUTES`)."""
     return dt.timedelta(minutes=settings.CHECKIN_GRACE_MINUTES)
 
 
 def check_in_window(block: SessionBlock) -> CheckInWindow:
-    return CheckInWindow(opens=block.starts_at - OPENS_BEFORE, closes=block.ends_at + grace())
+    """The block plus the grace period before its start and after its end."""
+    return CheckInWindow(opens=block.starts_at - grace(), closes=block.ends_at + grace())
 
 
 def window_index(moment: dt.datetime) -> int:

@@ -264,7 +264,8 @@ LOW_ENROLMENT_ALERT_DAYS = _int("LOW_ENROLMENT_ALERT_DAYS", 7, minimum=1)
 # reminded that its attendance is not signed off (attendance.services.sign_off_reminders).
 ATTENDANCE_REMINDER_HOURS = _int("ATTENDANCE_REMINDER_HOURS", 24, minimum=1)
 JOIN_LINK_VISIBLE_MINUTES = _int("JOIN_LINK_VISIBLE_MINUTES", 30, minimum=0)
-# Self check-in codes are accepted until this long after a block ends (attendance/checkin_codes.py).
+# Self check-in codes are accepted from this long before a block starts to this long after it
+# ends (attendance/checkin_codes.py).
 CHECKIN_GRACE_MINUTES = _int("CHECKIN_GRACE_MINUTES", 15, minimum=0)
 # `serve_all` (make run) sets it from the address it serves on when it is unset.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

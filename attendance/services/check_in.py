@@ -37,7 +37,6 @@ from django.utils.translation import gettext as _
 from attendance.checkin_codes import (
     CODE_DIGITS,
     LATE_AFTER,
-    OPENS_BEFORE,
     check_in_window,
     grace,
     matches_now,
@@ -159,7 +158,7 @@ def _near(now: dt.datetime) -> Q:
         status=BlockStatus.ACTIVE,
         session__status=SessionStatus.SCHEDULED,
         session__delivery_mode=DeliveryMode.ILT,
-        starts_at__lte=now + OPENS_BEFORE + _LOOK_AHEAD,
+        starts_at__lte=now + grace() + _LOOK_AHEAD,
         ends_at__gte=now - grace() - _LOOK_BACK,
     )
 
@@ -191,7 +190,7 @@ def _open_elsewhere(exclude_sessions: Iterable[int], now: dt.datetime) -> list[i
     """Ids of blocks anyone can check in to now, outside the learner's sessions."""
     return list(
         SessionBlock.objects.filter(
-            _near(now), starts_at__lte=now + OPENS_BEFORE, ends_at__gte=now - grace()
+            _near(now), starts_at__lte=now + grace(), ends_at__gte=now - grace()
         )
         .exclude(session_id__in=list(exclude_sessions))
         .values_list("pk", flat=True)

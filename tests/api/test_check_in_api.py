@@ -108,6 +108,37 @@ def test_the_sessions_instructor_reads_the_current_code(seated, instructor, as_u
     assert (body["opens_at"], body["closes_at"]) == ("2030-03-04T07:45:00Z", "2030-03-04T11:15:00Z")
 
 
+def test_the_codes_window_is_the_block_plus_the_one_grace_at_each_edge(
+    seated, coordinator, learner, as_user, settings
+):
+    settings.CHECKIN_GRACE_MINUTES = 30
+    block = seated.blocks.get()
+    early = at("2030-03-04", "08:31")  # open: 30 minutes before, not the old fixed 15
+    with time_machine.travel(early, tick=False):
+        body = as_user(coordinator).get(_code_url(seated)).json()
+        checked = as_user(learner).post(
+            CHECK_IN, {"code": current_code(block.pk, early)}, format="json"
+        )
+    assert (body["opens_at"], body["closes_at"]) == ("2030-03-04T07:30:00Z", "2030-03-04T11:30:00Z")
+    assert body["state"] == "open"
+    assert checked.status_code == 201, checked.content
+
+
+def test_too_early_is_refused_saying_when_check_in_opens(seated, learner, as_user, settings):
+    settings.CHECKIN_GRACE_MINUTES = 10
+    block = seated.blocks.get()
+    early = at("2030-03-04", "08:45")
+    with time_machine.travel(early, tick=False):
+        response = as_user(learner).post(
+            CHECK_IN, {"code": current_code(block.pk, early)}, format="json"
+        )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "check_in_not_open"
+    assert body["message"] == "Check-in for Workplace safety opens at 08:50 CET."
+    assert not AttendanceRecord.objects.exists()
+
+
 def test_no_code_is_given_before_check_in_opens(seated, coordinator, as_user):
     with time_machine.travel(at("2030-03-04", "08:00"), tick=False):
         body = as_user(coordinator).get(_code_url(seated)).json()

@@ -2,7 +2,7 @@
 after), rotation (the previous code still works, older ones are refused naming when they
 expired), another session's code, learners not registered or not confirmed, a second check-in,
 a wrong code and the rate limit. `now` is passed in; the block is 2030-03-04 09:00-12:00 Paris
-(CET), so check-in is open 08:45-12:15 CET with the default 15-minute grace."""
+(CET), so check-in is open 08:45-12:15 CET with the default 15-minute grace at each edge."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_a_learner_checking_in_on_time_is_present_recorded_as_a_check_in(seated,
     assert result.late is False
 
 
-def test_a_learner_may_check_in_a_quarter_of_an_hour_early(seated, learner):
+def test_a_learner_may_check_in_within_the_grace_before_the_start(seated, learner):
     block = _block(seated)
     _check_in(learner, block, at("2030-03-04", "08:45"))
     assert AttendanceRecord.objects.get().status == AttendanceStatus.PRESENT
@@ -112,10 +112,48 @@ def test_a_code_after_the_grace_period_is_refused_naming_when_it_expired(seated,
 
 
 @override_settings(CHECKIN_GRACE_MINUTES=0)
-def test_the_grace_period_is_a_setting(seated, learner):
+def test_without_grace_check_in_is_the_block_itself(seated, learner):
     block = _block(seated)
+    with pytest.raises(CheckInNotOpen) as early:
+        _check_in(learner, block, at("2030-03-04", "08:59"))
+    assert early.value.message == "Check-in for Workplace safety opens at 09:00 CET."
     with pytest.raises(CheckInCodeExpired):
         _check_in(learner, block, at("2030-03-04", "12:01"))
+    assert not AttendanceRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("grace", "opens", "closes"),
+    [(5, "08:55", "12:05"), (30, "08:30", "12:30")],
+)
+def test_one_grace_setting_opens_and_closes_check_in(seated, learner, grace, opens, closes):
+    """The same CHECKIN_GRACE_MINUTES before the start and after the end (no separate rule
+    for arriving early: a 30-minute grace opens check-in half an hour before)."""
+    block = _block(seated)
+    minute = dt.timedelta(minutes=1)
+    with override_settings(CHECKIN_GRACE_MINUTES=grace):
+        with pytest.raises(CheckInNotOpen) as early:
+            _check_in(learner, block, at("2030-03-04", opens) - minute)
+        assert early.value.message == f"Check-in for Workplace safety opens at {opens} CET."
+        assert (
+            early.value.extra["opens_at"] == at("2030-03-04", opens).astimezone(dt.UTC).isoformat()
+        )
+        with pytest.raises(CheckInCodeExpired) as late:
+            _check_in(learner, block, at("2030-03-04", closes) + minute)
+        assert late.value.message == (
+            f"This code expired at {closes} CET: check-in for Workplace safety has closed."
+        )
+        assert not AttendanceRecord.objects.exists()
+        _check_in(learner, block, at("2030-03-04", opens))
+    assert AttendanceRecord.objects.get().status == AttendanceStatus.PRESENT
+
+
+@pytest.mark.parametrize(("grace", "closes"), [(5, "12:05"), (30, "12:30")])
+def test_check_in_is_accepted_until_the_grace_after_the_end(seated, learner, grace, closes):
+    block = _block(seated)
+    with override_settings(CHECKIN_GRACE_MINUTES=grace):
+        _check_in(learner, block, at("2030-03-04", closes))
+    assert AttendanceRecord.objects.get().status == AttendanceStatus.LATE
 
 
 def test_the_code_read_just_before_it_changed_still_works(seated, learner):

@@ -137,6 +137,7 @@ def test_the_panel_shows_the_current_code_and_polls_for_the_next(seated, instruc
     assert f'data-code="{code}"' in html
     assert f"{code[:3]} {code[3:]}" in html
     assert "Check-in open 08:45 CET to 12:15 CET." in html
+    assert "That is the block and 15 minutes before and after it." in html
     assert "A new code appears at 09:03 CET" in html
     assert "0 of 1 learners checked in." in html
     qr = reverse("attendance:check-in-qr", args=[seated.pk, block.pk])
@@ -152,10 +153,35 @@ def test_the_panel_says_when_check_in_opens_and_shows_no_code_yet(seated, coordi
     with time_machine.travel(at("2030-03-04", "08:30"), tick=False):
         html = page_client(coordinator).get(_panel(seated)).content.decode()
         qr = page_client(coordinator).get(_panel(seated, "attendance:check-in-qr"))
-    assert "Check-in opens at 08:45 CET." in html
+    assert "Check-in opens at 08:45 CET, 15 minutes before the start." in html
     assert "data-code" not in html
     assert 'hx-trigger="every 5s"' in html  # the code appears by itself when it opens
     assert qr.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("grace", "opens", "closes", "told"),
+    [
+        (5, "08:55", "12:05", "That is the block and 5 minutes before and after it."),
+        (1, "08:59", "12:01", "That is the block and 1 minute before and after it."),
+        (0, "09:00", "12:00", "That is the block's own times."),
+    ],
+)
+def test_the_panel_names_the_window_from_the_one_grace_setting(
+    seated, coordinator, page_client, settings, grace, opens, closes, told
+):
+    settings.CHECKIN_GRACE_MINUTES = grace
+    client = page_client(coordinator)
+    with time_machine.travel(at("2030-03-04", "08:30"), tick=False):
+        before = client.get(_panel(seated)).content.decode()
+    with time_machine.travel(DURING, tick=False):
+        during = client.get(_panel(seated)).content.decode()
+    if grace:
+        minutes = "1 minute" if grace == 1 else f"{grace} minutes"
+        assert f"Check-in opens at {opens} CET, {minutes} before the start." in before
+    else:
+        assert "Check-in opens at 09:00 CET, when the block starts." in before
+    assert f"Check-in open {opens} CET to {closes} CET. {told}" in during
 
 
 def test_the_panel_says_check_in_closed_and_stops_polling(seated, coordinator, page_client):
