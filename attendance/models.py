@@ -416,3 +416,24 @@ class ParticipantReportEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.email}: {self.minutes} min ({self.match})"
+
+
+class CheckInTry(models.Model):
+    """One counted self check-in try of a learner (attendance/services/check_in.py): the rate
+    limit counts these rows in PostgreSQL, so it holds across every web process and server
+    (a cache would be per process without Redis). A counter, not a record: rows older than the
+    limit's period are pruned as tries are written, and the table is not audited."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    tried_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["learner", "tried_at"], name="checkin_try_learner_time"),
+            models.Index(fields=["tried_at"], name="checkin_try_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} at {self.tried_at:%Y-%m-%d %H:%M:%S}"

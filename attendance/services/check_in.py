@@ -12,11 +12,13 @@ a code that expired (an older window, or the block's check-in closed), a code of
 09:02 CET.") and a wrong code. An attendance record the instructor (or a report) already wrote
 is never replaced by a check-in.
 
-Rate limit: every well-formed try counts, `MAX_TRIES` per learner in `TRY_PERIOD`, counted in
-the cache (one counter per minute, incremented *before* the code is checked so parallel guesses
-cannot slip past the limit). Six digits at 10 tries per 10 minutes: a learner guessing through a
-three-hour block has about a 0.04 % chance. Without Redis the cache is per process, so the limit
-is per web worker; set `REDIS_URL` in production.
+Rate limit: every well-formed try counts, `MAX_TRIES` per learner in any `TRY_PERIOD` (a
+sliding window), counted in PostgreSQL (`CheckInTry`, one row per try) so the limit holds
+across every web process and server, with or without Redis. A try is counted in a transaction
+of its own, committed *before* the code is checked, under a per-learner advisory lock: parallel
+tries of one learner count one after the other, so the eleventh is refused whichever process it
+reaches. Six digits at 10 tries per 10 minutes: a learner guessing through a three-hour block
+has about a 0.04 % chance.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -50,6 +51,7 @@ from attendance.models import (
     AttendanceSignOff,
     AttendanceSource,
     AttendanceStatus,
+    CheckInTry,
     Registration,
     RegistrationStatus,
 )
@@ -60,8 +62,15 @@ from tms.timezones import local_label, reader_zone
 
 MAX_TRIES = 10
 TRY_PERIOD = dt.timedelta(minutes=10)
-_BUCKET_SECONDS = 60
-_BUCKETS = int(TRY_PERIOD.total_seconds()) // _BUCKET_SECONDS
+# pg_advisory_xact_lock namespace of one learner's tries (7301: the seat door's learner lock).
+TRY_LOCK = 7302
+# Tries this much older than the period are pruned, at most 100 per try written.
+_PRUNE_AFTER = TRY_PERIOD + dt.timedelta(hours=1)
+_PRUNE_SQL = """
+DELETE FROM attendance_checkintry WHERE id IN (
+    SELECT id FROM attendance_checkintry WHERE tried_at < %s
+     ORDER BY tried_at LIMIT 100 FOR UPDATE SKIP LOCKED)
+"""
 # Blocks this far beyond their check-in window are still looked at, to tell a learner that
 # check-in opens later or closed (rather than "wrong code").
 _LOOK_AHEAD = dt.timedelta(hours=1)
@@ -128,28 +137,40 @@ def clock_text(moment: dt.datetime, zone: str, now: dt.datetime) -> str:
     return text
 
 
+def _lock_tries_locked(learner_id: int) -> None:
+    """Take the learner's try lock until the transaction ends (the caller's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRY_LOCK, learner_id % 2**31])
+
+
 def _count_try(learner_id: int, now: dt.datetime) -> None:
-    """Count this try, then refuse if it is over the limit (counting first: parallel tries each
-    see the others')."""
-    minute = int(now.timestamp()) // _BUCKET_SECONDS
-    key = f"checkin:tries:{learner_id}:{minute}"
-    cache.add(key, 0, timeout=int(TRY_PERIOD.total_seconds()) + _BUCKET_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=int(TRY_PERIOD.total_seconds()) + _BUCKET_SECONDS)
-    keys = [f"checkin:tries:{learner_id}:{m}" for m in range(minute - _BUCKETS + 1, minute + 1)]
-    counts = cache.get_many(keys)
-    if sum(int(v) for v in counts.values()) <= MAX_TRIES:
-        return
-    # Free again once the oldest counted minute leaves the period.
-    oldest = min(int(k.rsplit(":", 1)[1]) for k, v in counts.items() if int(v))
-    retry_at = dt.datetime.fromtimestamp((oldest + _BUCKETS) * _BUCKET_SECONDS, tz=dt.UTC)
-    raise TooManyCheckInTries(
-        _("Too many tries. Wait %(minutes)d minute(s), then enter the code shown now.")
-        % {"minutes": max(1, round((retry_at - now).total_seconds() / 60))},
-        extra={"retry_at": retry_at.isoformat()},
-    )
+    """Count this try, or refuse it (429) if the learner already made `MAX_TRIES` in the
+    `TRY_PERIOD` before `now`; a refused try is not counted.
+
+    Its own durable transaction, committed before the code is checked (a wrong code must still
+    count). The learner's advisory lock makes count-then-insert atomic across connections:
+    the next try of the same learner waits here and then sees this one committed. Old tries
+    (of anyone) are pruned in small batches, skipping rows another try has locked."""
+    with transaction.atomic(durable=True):
+        _lock_tries_locked(learner_id)
+        counted = list(
+            CheckInTry.objects.filter(
+                learner_id=learner_id, tried_at__gt=now - TRY_PERIOD, tried_at__lte=now
+            )
+            .order_by("tried_at")
+            .values_list("tried_at", flat=True)[:MAX_TRIES]
+        )
+        if len(counted) >= MAX_TRIES:
+            # Free again once the oldest counted try leaves the period.
+            retry_at = counted[0] + TRY_PERIOD
+            raise TooManyCheckInTries(
+                _("Too many tries. Wait %(minutes)d minute(s), then enter the code shown now.")
+                % {"minutes": max(1, round((retry_at - now).total_seconds() / 60))},
+                extra={"retry_at": retry_at.isoformat()},
+            )
+        CheckInTry.objects.create(learner_id=learner_id, tried_at=now)
+        with connection.cursor() as cursor:
+            cursor.execute(_PRUNE_SQL, [now - _PRUNE_AFTER])
 
 
 def _near(now: dt.datetime) -> Q:
