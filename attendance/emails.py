@@ -199,7 +199,9 @@ def build_roster_message(message: OutboxMessage) -> Rendered:
 
 
 def build_sign_off_due(message: OutboxMessage) -> Rendered:
-    """ "Attendance not signed off": to the lead instructor and the coordinators, with the
+    """ "Attendance not signed off": to the session's instructors (lead and co-facilitators)
+    and the coordinators, each in words for their part (the lead signs off; a co-facilitator
+    may take the attendance; a coordinator is told whether the lead was reminded), with the
     session's end in the reader's zone, named, and a link to the attendance page. Skipped if
     the attendance was signed off by the time it is sent."""
     session = Session.objects.select_related("course").get(pk=message.context["session_id"])
@@ -217,6 +219,8 @@ def build_sign_off_due(message: OutboxMessage) -> Rendered:
         **facts,
         "ended": ended,
         "is_lead": message.context.get("role") == "lead",
+        "is_co_facilitator": message.context.get("role") == "co_facilitator",
+        "lead_reminded": message.context.get("lead_reminded", True),
         "attendance_url": absolute_link("attendance:attendance-sheet", session.pk),
     }
     return Rendered(subject=subject, context=context, time_zone=zone)

@@ -100,3 +100,68 @@ def test_the_email_names_the_session_and_its_end_in_the_readers_zone(held, coord
     to_lead = next(m for m in mail.outbox if m.to != [coordinator.email])
     assert "12:00 CET" in to_lead.subject
     assert "a session you led" in to_lead.body
+
+
+@pytest.fixture
+def co_taught(schedule: Any, learner: Any, instructor: Any) -> dict[str, Any]:
+    """A session led by `instructor` with two co-facilitators, one of them also a
+    coordinator."""
+    co = factories.InstructorFactory(user__username="co", user__email="co@example.org")
+    both_user = factories.UserFactory(username="both", role="Coordinator")
+    both = factories.InstructorFactory(user=both_user)
+    session = schedule(status="scheduled", instructors=[instructor, co, both])
+    registration_create(session_id=session.pk, learner=learner, now=NOW)
+    OutboxMessage.objects.all().delete()
+    return {"session": session, "co": co.user, "both": both_user}
+
+
+DUE = at("2030-03-05", "13:00")
+
+
+def test_every_instructor_and_every_coordinator_is_reminded_once(
+    co_taught, instructor, coordinator
+):
+    assert sign_off_reminders_enqueue(now=DUE) == 4
+    assert sign_off_reminders_enqueue(now=at("2030-03-05", "18:00")) == 0
+    roles = {m.recipient_id: m.context["role"] for m in reminders()}
+    assert roles == {
+        instructor.user.pk: "lead",
+        co_taught["co"].pk: "co_facilitator",
+        co_taught["both"].pk: "co_facilitator",  # teaches it: hears once, as its instructor
+        coordinator.pk: "coordinator",
+    }
+    assert len({m.address for m in reminders()}) == 4
+
+
+def test_a_co_facilitator_is_told_they_may_take_it_and_the_lead_signs_off(co_taught):
+    sign_off_reminders_enqueue(now=DUE)
+    outbox_dispatch(now=DUE)
+    to_co = next(m for m in mail.outbox if m.to == ["co@example.org"])
+    assert "a session you co-facilitated" in to_co.body
+    assert "the lead instructor (or a coordinator) signs it off" in to_co.body
+    assert f"/sessions/{co_taught['session'].pk}/attendance/" in to_co.body
+
+
+def test_nobody_without_an_email_address_gets_a_row_and_the_coordinators_still_hear(
+    co_taught, instructor, coordinator
+):
+    instructor.user.email = ""
+    instructor.user.save()
+    co_taught["co"].email = "   "
+    co_taught["co"].save()
+    factories.UserFactory(username="no-mail", role="Coordinator", email="")
+
+    assert sign_off_reminders_enqueue(now=DUE) == 2
+    assert {m.recipient_id for m in reminders()} == {co_taught["both"].pk, coordinator.pk}
+    assert all(m.address.strip() for m in reminders())
+    outbox_dispatch(now=DUE)
+    to_coordinator = next(m for m in mail.outbox if m.to == [coordinator.email])
+    assert "its lead instructor could not be reminded (no email address)" in to_coordinator.body
+    assert "has been reminded too" not in to_coordinator.body
+
+
+def test_a_lead_with_an_email_is_named_as_reminded_in_the_coordinators_email(held, coordinator):
+    sign_off_reminders_enqueue(now=DUE)
+    outbox_dispatch(now=DUE)
+    to_coordinator = next(m for m in mail.outbox if m.to == [coordinator.email])
+    assert "the lead instructor has been reminded too" in to_coordinator.body
