@@ -11,11 +11,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attendance.access import may_show_code
 from attendance.check_in_views import check_in_url
 from attendance.checkin_codes import (
     CODE_SECONDS,
@@ -95,6 +96,8 @@ class CheckInCodeApi(SessionPolicyMixin, APIView):
     @extend_schema(responses={200: CheckInCodeOutput})
     def get(self, request: Request, pk: int, block_pk: int) -> Response:
         session = self.session(pk)  # 404 if invisible; instructors: only sessions they teach
+        if not may_show_code(request.user, session):
+            raise PermissionDenied()
         try:
             if session.delivery_mode != DeliveryMode.ILT:  # online: the participant report
                 raise SessionBlock.DoesNotExist

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from attendance.access import may_see_roster
+from attendance.access import may_see_roster, may_use_reports
 from attendance.models import (
     Registration,
     RegistrationStatus,
@@ -95,6 +95,7 @@ def roster_page(
     context = {
         "session": session,
         "seats": seats_for(session),
+        "can_import_reports": may_use_reports(request.user, session, "import"),
         **roster_context(request.user, session, upcoming=upcoming),
         **roster_extras(request.user, session),
     }

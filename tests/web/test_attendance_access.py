@@ -307,3 +307,12 @@ def test_the_sheet_offers_marking_and_sign_off_only_to_those_who_may(taught, peo
         html = _page(people[who]).get(sheet).content.decode()
         assert (mark_url in html) == (who in EXPECTED["mark"]), who
         assert (sign_off_url in html) == (who in EXPECTED["sign_off"]), who
+
+
+def test_the_roster_offers_the_report_import_only_to_those_who_may_import(taught, people):
+    roster = f"/sessions/{taught['online'].pk}/roster/"
+    for who in ("coordinator", "lead", "co_facilitator", "auditor"):
+        html = _page(people[who]).get(roster).content.decode()
+        offered = "Import participant report" in html
+        assert offered == (who in EXPECTED["import_reports"]), who
+        assert f"/sessions/{taught['online'].pk}/participant-reports/" in html
