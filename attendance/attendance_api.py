@@ -1,6 +1,8 @@
 """API of attendance per block and sign-off, the same services as the attendance page.
 
-- `GET  /api/v1/sessions/<id>/attendance/`: blocks, records, the sign-off and completions.
+- `GET  /api/v1/sessions/<id>/attendance/`: blocks, records, the sign-off and completions,
+  and (under the course's minutes rule, before sign-off) the late or left-early records that
+  still need their minutes, which sign-off waits for.
   Coordinators and auditors read every session's, instructors those they teach; a learner
   reads only their own records and outcome, in a session they are registered in.
 - `POST /api/v1/sessions/<id>/attendance/`: mark one learner in one block (after sign-off
@@ -46,9 +48,9 @@ from attendance.services.marking import (
     attendance_mark_outcome,
 )
 from attendance.services.outcomes import CompletionChange
-from attendance.services.sign_off import attendance_sign_off, may_sign_off
+from attendance.services.sign_off import attendance_sign_off, may_sign_off, minutes_missing_in
 from scheduling.api import SessionPolicyMixin
-from scheduling.models import Session, SessionBlock
+from scheduling.models import CompletionRule, Session, SessionBlock
 from tms.api import EnumField, id_field
 
 # --- Shapes --------------------------------------------------------------------------------------
@@ -94,10 +96,23 @@ class AttendanceSignOffOutput(serializers.Serializer):
     signed_off_at = serializers.DateTimeField()
 
 
+class AttendanceGapOutput(serializers.Serializer):
+    registration_id = serializers.IntegerField()
+    learner_id = serializers.IntegerField()
+    block_id = serializers.IntegerField()
+
+
 class AttendanceOutput(serializers.Serializer):
     session_id = serializers.IntegerField()
+    completion_rule = EnumField(CompletionRule.choices, enum_name="CompletionRule")
     blocks = AttendanceBlockOutput(many=True, help_text="Active blocks, in order.")
     records = AttendanceRecordOutput(many=True)
+    minutes_missing = AttendanceGapOutput(
+        many=True,
+        help_text="Under the minutes rule, before sign-off: late or left-early records "
+        "without minutes. Sign-off is refused (409 `attendance_incomplete`) until they have "
+        "them.",
+    )
     sign_off = AttendanceSignOffOutput(allow_null=True)
     completions = AttendanceCompletionOutput(many=True)
 
@@ -197,15 +212,21 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
         completions = Completion.objects.filter(registration__session=session).select_related(
             "registration"
         )
+        signed = sign_off_of(session)
+        rule = session.course.completion_rule
+        minutes_missing = minutes_missing_in(session.pk, rule) if signed is None else []
         if not may_read(request.user, session):
             # A learner: their own records and outcome only.
             records = records.filter(registration__learner_id=request.user.pk)
             completions = completions.filter(registration__learner_id=request.user.pk)
+            minutes_missing = [m for m in minutes_missing if m.learner_id == request.user.pk]
         data = {
             "session_id": session.pk,
+            "completion_rule": rule,
             "blocks": active_blocks(session),
             "records": list(records),
-            "sign_off": sign_off_of(session),
+            "minutes_missing": minutes_missing,
+            "sign_off": signed,
             "completions": list(completions.order_by("registration_id")),
         }
         return Response(AttendanceOutput(data).data)

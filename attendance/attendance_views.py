@@ -46,6 +46,7 @@ from attendance.services.sign_off import (
     SignedOff,
     attendance_sign_off,
     may_sign_off,
+    minutes_missing_in,
     unmarked_in,
 )
 from scheduling.models import Session, SessionBlock
@@ -113,6 +114,12 @@ def _sheet(
     now = timezone.now()
     user = _user(request)
     marker = may_mark(user, session)
+    # Under the minutes rule, the late or left-early marks sign-off waits for (with links).
+    minutes_missing = (
+        minutes_missing_in(session.pk, session.course.completion_rule)
+        if signed is None and marker
+        else []
+    )
     context = {
         "session": session,
         "blocks": blocks,
@@ -129,6 +136,7 @@ def _sheet(
         if signed is None and marker
         else 0,
         "unmarked": unmarked or [],
+        "minutes_missing": minutes_missing,
         "sign_off_form": sign_off_form or SignOffForm(),
         "unmarked_in_block": sum(1 for r in rows if r.record is None),
     }
