@@ -481,3 +481,14 @@ def test_a_signed_off_completion_meets_a_prerequisite_and_not_completed_does_not
     session_transition(session_id=two_days.pk, to_status=SessionStatus.COMPLETED, now=AFTER)
     assert missing_prerequisites(ada.learner_id, [advanced.pk]) == {}
     assert missing_prerequisites(bob.learner_id, [advanced.pk]) == {advanced.pk: [course]}
+
+
+def test_a_completed_session_without_an_outcome_meets_no_prerequisite(two_days, seated, course):
+    """A confirmed seat in a session marked completed, with no completion recorded for the
+    learner, does not stand in for one (it did, for sessions before attendance was taken)."""
+    advanced = factories.CourseFactory(code="SAFE-201")
+    advanced.prerequisites.add(course)
+    ada = seated("Ada")
+    session_transition(session_id=two_days.pk, to_status=SessionStatus.COMPLETED, now=AFTER)
+    assert not Completion.objects.exists()
+    assert missing_prerequisites(ada.learner_id, [advanced.pk]) == {advanced.pk: [course]}
