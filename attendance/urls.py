@@ -72,17 +72,9 @@ urlpatterns += [
         attendance_views.attendance_sheet,
         name="attendance-sheet",
     ),
-    path(
-        "sessions/<id:pk>/attendance/<id:block_pk>/learners/<id:registration_pk>/",
-        attendance_views.attendance_mark_row,
-        name="attendance-mark",
-    ),
-    path(
-        "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
-        attendance_views.attendance_all_present,
-        name="attendance-all-present",
-    ),
 ]
+# Marking and sign-off are routed by the composition root (tms/web_urls.py), which passes the
+# doors that also certify.
 # Participant reports of VILT blocks (attendance.participant_report_views).
 urlpatterns += [
     path(

@@ -13,6 +13,7 @@ from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
 from compliance import audit_api
 from compliance.exports import api as exports_api
+from compliance.services.marking import mark_all_present_and_certify, mark_and_certify
 from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
@@ -194,12 +195,12 @@ attendance_patterns = [
     ),
     path(
         "sessions/<id:pk>/attendance/",
-        marking_api.AttendanceSheetApi.as_view(),
+        marking_api.AttendanceSheetApi.as_view(mark=mark_and_certify),
         name="attendance-detail",
     ),
     path(
         "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
-        marking_api.AttendanceAllPresentApi.as_view(),
+        marking_api.AttendanceAllPresentApi.as_view(mark_all=mark_all_present_and_certify),
         name="attendance-all-present",
     ),
     path(

@@ -1,0 +1,54 @@
+"""Marking and certification in one transaction: the doors the attendance page and API mark
+through (the composition root, tms/web_urls.py and tms/api_urls.py, passes them in).
+
+Before sign-off a mark changes no outcome. After it, a mark is a late edit and attendance
+derives the learner's completion again (`attendance.services.marking`); `attendance` cannot
+import `compliance`, so these wrappers, one layer up, issue or revoke the certificates that
+completion earns in the same transaction: a late edit either changes the record, the outcome
+*and* the certificate, or none of them. The beat sweep (`certifications_sync`) still catches
+paths that do not come through here (the admin, a participant report imported after
+sign-off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from attendance.models import Completion
+from attendance.services.marking import Marked, attendance_mark_all_present, attendance_mark_outcome
+from compliance.services.certifications import certifications_issue_for_completion
+
+
+def _certify_changes_locked(marked: Iterable[Marked], now: dt.datetime) -> None:
+    """Issue or revoke the certificates of the completions the marks changed. Runs inside the
+    marking transaction (the registrations' row locks are held)."""
+    changed = sorted({m.completion.registration_id for m in marked if m.completion is not None})
+    # In registration order, so two bulk late edits lock their learners in one order.
+    for completion in Completion.objects.filter(registration_id__in=changed).order_by(
+        "registration_id"
+    ):
+        certifications_issue_for_completion(completion=completion, now=now)
+
+
+def mark_and_certify(*, now: dt.datetime, **mark: Any) -> Marked:
+    """Mark one learner in one block (`attendance_mark_outcome`, which takes every keyword
+    argument but `now` unchanged) and, when that late edit changed their completion, issue or
+    revoke its certificates, atomically. Its result is returned."""
+    with transaction.atomic(durable=True):
+        marked = attendance_mark_outcome(now=now, **mark)
+        _certify_changes_locked([marked], now)
+    return marked
+
+
+def mark_all_present_and_certify(*, now: dt.datetime, **mark: Any) -> list[Marked]:
+    """ "All present" for one block (`attendance_mark_all_present`, which takes every keyword
+    argument but `now` unchanged) and the certificates of the completions it changed (after
+    sign-off), atomically."""
+    with transaction.atomic(durable=True):
+        marked = attendance_mark_all_present(now=now, **mark)
+        _certify_changes_locked(marked, now)
+    return marked
