@@ -40,6 +40,7 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
+from attendance.services.completion_rules import Attended, needs_minutes
 from attendance.services.marking import (
     NOTES_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -141,6 +142,10 @@ class AttendanceMarkOutput(serializers.Serializer):
     changed = serializers.BooleanField(help_text="False: the same mark was already recorded.")
     completion = CompletionChangeOutput(
         allow_null=True, help_text="What a late edit did to the learner's completion."
+    )
+    minutes_needed = serializers.BooleanField(
+        help_text="Under the course's minutes rule: a late or left-early mark without minutes, "
+        "which sign-off waits for."
     )
 
 
@@ -259,10 +264,14 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
             now=timezone.now(),
             reason=data["reason"],
         )
+        record = marked.record
         body = {
-            "record": marked.record,
+            "record": record,
             "changed": marked.written,
             "completion": _change(marked.completion),
+            "minutes_needed": needs_minutes(
+                session.course.completion_rule, Attended(record.status, record.minutes_attended)
+            ),
         }
         return Response(AttendanceMarkOutput(body).data)
 

@@ -206,7 +206,8 @@ def test_under_the_minutes_rule_the_api_lists_late_marks_without_minutes_and_sig
         "learner_id": taught["mine"].learner_id,
         "block_id": taught["block"].pk,
     }
-    api.post(url(session), mark_body(taught, minutes_attended=None), format="json")
+    late = api.post(url(session), mark_body(taught, minutes_attended=None), format="json")
+    assert late.json()["minutes_needed"] is True
     api.post(
         url(session),
         mark_body(
@@ -223,7 +224,8 @@ def test_under_the_minutes_rule_the_api_lists_late_marks_without_minutes_and_sig
         assert refused.json()["code"] == "attendance_incomplete"
         assert refused.json()["extra"] == {"unmarked": [], "minutes_missing": [mine]}
         assert "minutes_attended" in refused.json()["fields"]
-        api.post(url(session), mark_body(taught, minutes_attended=150), format="json")
+        typed = api.post(url(session), mark_body(taught, minutes_attended=150), format="json")
+        assert typed.json()["minutes_needed"] is False
         assert api.get(url(session)).json()["minutes_missing"] == []
         done = api.post(url(session, "sign-off/"), {}, format="json")
         assert done.status_code == 201, done.content
