@@ -73,8 +73,8 @@ urlpatterns += [
         name="attendance-sheet",
     ),
 ]
-# Marking and sign-off are routed by the composition root (tms/web_urls.py), which passes the
-# doors that also certify.
+# Marking, sign-off, report import and resolving are routed by the composition root
+# (tms/web_urls.py), which passes the doors that also certify.
 # Participant reports of VILT blocks (attendance.participant_report_views).
 urlpatterns += [
     path(
@@ -83,18 +83,8 @@ urlpatterns += [
         name="participant-reports",
     ),
     path(
-        "blocks/<id:pk>/participant-report/",
-        participant_report_views.import_report,
-        name="participant-report-import",
-    ),
-    path(
         "participant-reports/<id:pk>/",
         participant_report_views.report_result,
         name="participant-report",
-    ),
-    path(
-        "participant-report-entries/<id:pk>/resolve/",
-        participant_report_views.resolve_entry,
-        name="participant-entry-resolve",
     ),
 ]

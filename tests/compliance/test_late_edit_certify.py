@@ -1,6 +1,7 @@
-"""A late edit after sign-off, on the page or through the API (one row or "all present"),
-issues or revokes the certificate in the same transaction as the completion it changes: the
-learner's certificate follows at once, without waiting for the `certifications_sync` sweep."""
+"""A late edit after sign-off, on the page or through the API (one row, "all present", a
+participant report or a resolved participant), issues or revokes the certificate in the same
+transaction as the completion it changes: the learner's certificate follows at once, without
+waiting for the `certifications_sync` sweep."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -16,14 +18,18 @@ from attendance.models import (
     AttendanceSource,
     AttendanceStatus,
     Completion,
+    ParticipantMatch,
+    ParticipantReportEntry,
     Registration,
     RegistrationStatus,
 )
 from attendance.services.marking import Mark, attendance_mark
+from attendance.services.participant_import import participant_report_import
 from attendance.services.registration import registration_create
 from compliance.models import LearnerCertification
 from compliance.services.sign_off import sign_off_and_certify
 from tests import factories
+from tests.attendance.report_world import report_bytes
 from tests.conftest import NOW, at
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +169,72 @@ def test_a_refused_late_edit_changes_neither_the_outcome_nor_the_certificate(
     assert response.status_code == 400
     assert Completion.objects.get(registration=registration).status == "completed"
     assert len(_held(learner)) == 1
+
+
+# --- Participant reports after sign-off (VILT) -------------------------------------------------
+
+
+@pytest.fixture
+def reported_and_signed_off(report_block, report_seats, instructor, certification):  # type: ignore[no-untyped-def]
+    """The Zoom report imported (Ada present, Ben late, Cleo 60 min, Zoë and Dan absent), then
+    signed off: Ada and Ben hold certificates."""
+    participant_report_import(
+        block_id=report_block.pk,
+        file_name="zoom_participants.csv",
+        data=report_bytes("zoom_participants.csv"),
+        by=instructor.user,
+        now=REPORT_SIGNED,
+    )
+    sign_off_and_certify(session_id=report_block.session_id, by=instructor.user, now=REPORT_SIGNED)
+    assert {c.learner.username for c in LearnerCertification.objects.all()} == {"ada", "ben"}
+    return report_seats
+
+
+REPORT_SIGNED = at("2030-03-04", "13:00")
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_a_report_imported_after_sign_off_certifies_the_learner_it_completes(
+    report_block, reported_and_signed_off, instructor, through
+):
+    name = "zoom_second_device.csv"  # Cleo's phone: 150 minutes now, completed
+    file = SimpleUploadedFile(name, report_bytes(name), content_type="text/csv")
+    body = {"file": file, "reason": "The co-host's report arrived"}
+    with time_machine.travel(LATER, tick=False):
+        if through == "page":
+            client = Client()
+            client.force_login(instructor.user)
+            url = reverse("attendance:participant-report-import", args=[report_block.pk])
+            assert client.post(url, body).status_code == 302
+        else:
+            api = APIClient()
+            api.force_authenticate(instructor.user)
+            url = f"/api/v1/blocks/{report_block.pk}/participant-reports/"
+            response = api.post(url, body, format="multipart")
+            assert response.status_code == 201, response.content
+    cleo = reported_and_signed_off["cleo"]
+    assert Completion.objects.get(registration=cleo).status == "completed"
+    assert len(_held(cleo.learner)) == 1
+
+
+@pytest.mark.parametrize("through", ["page", "api"])
+def test_resolving_a_participant_after_sign_off_certifies_the_learner_it_completes(
+    report_block, reported_and_signed_off, instructor, through
+):
+    dial_in = ParticipantReportEntry.objects.get(match=ParticipantMatch.UNMATCHED)
+    dan = reported_and_signed_off["dan"]  # the dial-in was Dan: 170 minutes
+    with time_machine.travel(LATER, tick=False):
+        if through == "page":
+            client = Client()
+            client.force_login(instructor.user)
+            url = reverse("attendance:participant-entry-resolve", args=[dial_in.pk])
+            response = client.post(url, {"registration": str(dan.pk), "reason": "Phoned in"})
+            assert response.status_code == 302
+        else:
+            api = APIClient()
+            api.force_authenticate(instructor.user)
+            url = f"/api/v1/participant-report-entries/{dial_in.pk}/resolve/"
+            response = api.post(url, {"registration": dan.pk, "reason": "Phoned in"}, format="json")
+            assert response.status_code == 200, response.content
+    assert Completion.objects.get(registration=dan).status == "completed"
+    assert len(_held(dan.learner)) == 1
