@@ -1,6 +1,8 @@
 """API of attendance per block and sign-off, the same services as the attendance page.
 
-- `GET  /api/v1/sessions/<id>/attendance/`: blocks, records, the sign-off and completions.
+- `GET  /api/v1/sessions/<id>/attendance/`: blocks, records, the sign-off and completions,
+  and (under the course's minutes rule, before sign-off) the late or left-early records that
+  still need their minutes, which sign-off waits for.
   Coordinators and auditors read every session's, instructors those they teach; a learner
   reads only their own records and outcome, in a session they are registered in.
 - `POST /api/v1/sessions/<id>/attendance/`: mark one learner in one block (after sign-off
@@ -33,6 +35,7 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
+from attendance.services.completion_rules import Attended, needs_minutes
 from attendance.services.marking import (
     NOTES_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -41,9 +44,9 @@ from attendance.services.marking import (
     attendance_mark_outcome,
 )
 from attendance.services.outcomes import CompletionChange
-from attendance.services.sign_off import attendance_sign_off
+from attendance.services.sign_off import attendance_sign_off, minutes_missing_in
 from scheduling.api import SessionPolicyMixin
-from scheduling.models import Session, SessionBlock
+from scheduling.models import CompletionRule, Session, SessionBlock
 from tms.api import EnumField, id_field
 
 # --- Shapes --------------------------------------------------------------------------------------
@@ -89,10 +92,23 @@ class AttendanceSignOffOutput(serializers.Serializer):
     signed_off_at = serializers.DateTimeField()
 
 
+class AttendanceGapOutput(serializers.Serializer):
+    registration_id = serializers.IntegerField()
+    learner_id = serializers.IntegerField()
+    block_id = serializers.IntegerField()
+
+
 class AttendanceOutput(serializers.Serializer):
     session_id = serializers.IntegerField()
+    completion_rule = EnumField(CompletionRule.choices, enum_name="CompletionRule")
     blocks = AttendanceBlockOutput(many=True, help_text="Active blocks, in order.")
     records = AttendanceRecordOutput(many=True)
+    minutes_missing = AttendanceGapOutput(
+        many=True,
+        help_text="Under the minutes rule, before sign-off: late or left-early records "
+        "without minutes. Sign-off is refused (409 `attendance_incomplete`) until they have "
+        "them.",
+    )
     sign_off = AttendanceSignOffOutput(allow_null=True)
     completions = AttendanceCompletionOutput(many=True)
 
@@ -121,6 +137,10 @@ class AttendanceMarkOutput(serializers.Serializer):
     changed = serializers.BooleanField(help_text="False: the same mark was already recorded.")
     completion = CompletionChangeOutput(
         allow_null=True, help_text="What a late edit did to the learner's completion."
+    )
+    minutes_needed = serializers.BooleanField(
+        help_text="Under the course's minutes rule: a late or left-early mark without minutes, "
+        "which sign-off waits for."
     )
 
 
@@ -184,6 +204,9 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
     """Read a session's attendance, or mark one learner in one block."""
 
     policy_actions = {"GET": "retrieve", "POST": "mark"}
+    # The composition root (tms/api_urls.py) passes the door that also certifies what a late
+    # edit changes.
+    mark = staticmethod(attendance_mark_outcome)
 
     @extend_schema(responses={200: AttendanceOutput})
     def get(self, request: Request, pk: int) -> Response:
@@ -192,15 +215,21 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
         completions = Completion.objects.filter(registration__session=session).select_related(
             "registration"
         )
+        signed = sign_off_of(session)
+        rule = session.course.completion_rule
+        minutes_missing = minutes_missing_in(session.pk, rule) if signed is None else []
         if not may_read_all(request.user, session):
             # A learner: their own records and outcome only.
             records = records.filter(registration__learner_id=request.user.pk)
             completions = completions.filter(registration__learner_id=request.user.pk)
+            minutes_missing = [m for m in minutes_missing if m.learner_id == request.user.pk]
         data = {
             "session_id": session.pk,
+            "completion_rule": rule,
             "blocks": active_blocks(session),
             "records": list(records),
-            "sign_off": sign_off_of(session),
+            "minutes_missing": minutes_missing,
+            "sign_off": signed,
             "completions": list(completions.order_by("registration_id")),
         }
         return Response(AttendanceOutput(data).data)
@@ -221,7 +250,7 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
             raise serializers.ValidationError(
                 {"block_id": ["This session has no block with this id."]}
             )
-        marked = attendance_mark_outcome(
+        marked = self.mark(
             registration=registration,
             block=block,
             mark=Mark(data["status"], data.get("minutes_attended"), data["notes"]),
@@ -230,10 +259,14 @@ class AttendanceSheetApi(AttendancePolicyMixin, APIView):
             now=timezone.now(),
             reason=data["reason"],
         )
+        record = marked.record
         body = {
-            "record": marked.record,
+            "record": record,
             "changed": marked.written,
             "completion": _change(marked.completion),
+            "minutes_needed": needs_minutes(
+                session.course.completion_rule, Attended(record.status, record.minutes_attended)
+            ),
         }
         return Response(AttendanceMarkOutput(body).data)
 
@@ -242,6 +275,8 @@ class AttendanceAllPresentApi(AttendancePolicyMixin, APIView):
     """Everyone confirmed and still unmarked in the block is present (marks taken stay)."""
 
     policy_actions = {"POST": "mark"}
+    # The composition root (tms/api_urls.py) passes the door that also certifies.
+    mark_all = staticmethod(attendance_mark_all_present)
 
     @extend_schema(request=AttendanceAllPresentInput, responses={200: AttendanceAllPresentOutput})
     def post(self, request: Request, pk: int, block_pk: int) -> Response:
@@ -250,7 +285,7 @@ class AttendanceAllPresentApi(AttendancePolicyMixin, APIView):
         if block is None:
             raise NotFound()
         data = self.validated(AttendanceAllPresentInput)
-        marked = attendance_mark_all_present(
+        marked = self.mark_all(
             block=block, recorded_by=request.user, now=timezone.now(), reason=data["reason"]
         )
         return Response(AttendanceAllPresentOutput({"marked": [m.record for m in marked]}).data)

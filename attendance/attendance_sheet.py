@@ -17,6 +17,7 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
+from attendance.services.completion_rules import Attended, needs_minutes
 from scheduling.models import BlockStatus, Session, SessionBlock
 
 
@@ -35,6 +36,9 @@ class Row:
     saved: bool = False
     # What a late edit did to the learner's completion (shown on the row once).
     completion: Any = None
+    # Under the course's minutes rule, a late or left-early record without its minutes:
+    # sign-off waits for them.
+    minutes_needed: bool = False
 
     @property
     def learner_name(self) -> str:
@@ -42,10 +46,13 @@ class Row:
         return str(learner.get_full_name() or learner.get_username())
 
 
-def row_for(registration: Registration, record: AttendanceRecord | None) -> Row:
+def row_for(registration: Registration, record: AttendanceRecord | None, rule: str) -> Row:
+    """The row of `registration`'s `record` in a session whose course has completion `rule`."""
     return Row(
         registration=registration,
         record=record,
+        minutes_needed=record is not None
+        and needs_minutes(rule, Attended(record.status, record.minutes_attended)),
         status=record.status if record else "",
         minutes=""
         if record is None or record.minutes_attended is None
@@ -75,7 +82,9 @@ def sheet_rows(session: Session, block: SessionBlock) -> list[Row]:
     rows = []
     for registration in confirmed_with_records(session, block):
         records = registration.block_records  # type: ignore[attr-defined]
-        rows.append(row_for(registration, records[0] if records else None))
+        rows.append(
+            row_for(registration, records[0] if records else None, session.course.completion_rule)
+        )
     return rows
 
 
@@ -83,7 +92,7 @@ def row_get(session: Session, block: SessionBlock, registration_id: int) -> Row:
     """One row (the htmx answer to a change). Raises Registration.DoesNotExist."""
     registration = confirmed_with_records(session, block).get(pk=registration_id)
     records = registration.block_records  # type: ignore[attr-defined]
-    return row_for(registration, records[0] if records else None)
+    return row_for(registration, records[0] if records else None, session.course.completion_rule)
 
 
 def active_blocks(session: Session) -> list[SessionBlock]:

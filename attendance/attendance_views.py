@@ -39,11 +39,17 @@ from attendance.attendance_sheet import (
     unmarked_count,
 )
 from attendance.models import AttendanceSource, AttendanceStatus, Registration
-from attendance.services.marking import Mark, attendance_mark_all_present, attendance_mark_outcome
+from attendance.services.marking import (
+    Mark,
+    Marked,
+    attendance_mark_all_present,
+    attendance_mark_outcome,
+)
 from attendance.services.sign_off import (
     AttendanceIncomplete,
     SignedOff,
     attendance_sign_off,
+    minutes_missing_in,
     unmarked_in,
 )
 from scheduling.models import Session, SessionBlock
@@ -51,8 +57,11 @@ from scheduling.selectors import session_get_for
 from tms.exceptions import DomainError
 from tms.views import policy_required
 
-# What signs off: attendance's own service, or one that wraps it (compliance certifies too).
+# What signs off and what marks: attendance's own services, or ones that wrap them (compliance
+# certifies too); the composition root (tms/web_urls.py) passes the wrappers.
 SignOff = Callable[..., SignedOff]
+MarkOne = Callable[..., Marked]
+MarkAll = Callable[..., list[Marked]]
 
 STATUS_CHOICES = AttendanceStatus.choices
 
@@ -111,6 +120,12 @@ def _sheet(
     now = timezone.now()
     user = _user(request)
     marker = may_mark(user, session)
+    # Under the minutes rule, the late or left-early marks sign-off waits for (with links).
+    minutes_missing = (
+        minutes_missing_in(session.pk, session.course.completion_rule)
+        if signed is None and marker
+        else []
+    )
     context = {
         "session": session,
         "blocks": blocks,
@@ -127,6 +142,7 @@ def _sheet(
         if signed is None and marker
         else 0,
         "unmarked": unmarked or [],
+        "minutes_missing": minutes_missing,
         "sign_off_form": sign_off_form or SignOffForm(),
         "unmarked_in_block": sum(1 for r in rows if r.record is None),
     }
@@ -160,9 +176,15 @@ def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @policy_required("attendance", "mark")
 def attendance_mark_row(
-    request: HttpRequest, pk: int, block_pk: int, registration_pk: int
+    request: HttpRequest,
+    pk: int,
+    block_pk: int,
+    registration_pk: int,
+    mark: MarkOne = attendance_mark_outcome,
 ) -> HttpResponse:
-    """Save one learner's mark in one block; htmx gets the row back (400/409 with messages)."""
+    """Save one learner's mark in one block; htmx gets the row back (400/409 with messages).
+    The composition root passes `mark`, the door that also certifies what a late edit
+    changes."""
     session = _session(request, pk)
     if not may_mark(request.user, session):
         raise PermissionDenied
@@ -184,7 +206,7 @@ def attendance_mark_row(
     if form.is_valid():
         data = form.cleaned_data
         try:
-            marked = attendance_mark_outcome(
+            marked = mark(
                 registration=row.registration,
                 block=block,
                 mark=Mark(data["status"], data["minutes_attended"], data["notes"]),
@@ -214,8 +236,11 @@ def attendance_mark_row(
 
 @require_POST
 @policy_required("attendance", "mark")
-def attendance_all_present(request: HttpRequest, pk: int, block_pk: int) -> HttpResponse:
-    """Mark everyone still unmarked in the block present (exceptions are marked after)."""
+def attendance_all_present(
+    request: HttpRequest, pk: int, block_pk: int, mark_all: MarkAll = attendance_mark_all_present
+) -> HttpResponse:
+    """Mark everyone still unmarked in the block present (exceptions are marked after). The
+    composition root passes `mark_all`, the door that also certifies."""
     session = _session(request, pk)
     if not may_mark(request.user, session):
         raise PermissionDenied
@@ -225,7 +250,7 @@ def attendance_all_present(request: HttpRequest, pk: int, block_pk: int) -> Http
         messages.error(request, _("A reason is at most 500 characters."))
         return redirect(_page_url(session, block))
     try:
-        marked = attendance_mark_all_present(
+        marked = mark_all(
             block=block,
             recorded_by=_user(request),
             now=timezone.now(),

@@ -9,6 +9,7 @@ written then."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -34,6 +35,7 @@ from attendance.participant_report_selectors import (
 )
 from attendance.services.participant_import import (
     GRACE_MINUTES,
+    ImportResult,
     participant_entry_resolve,
     participant_report_import,
 )
@@ -41,6 +43,11 @@ from scheduling.models import BlockStatus, DeliveryMode, Session, SessionBlock
 from scheduling.selectors import session_get_for
 from tms.exceptions import DomainError
 from tms.views import policy_required
+
+# What imports and resolves: attendance's own services, or ones that wrap them (compliance
+# certifies too); the composition root (tms/web_urls.py) passes the wrappers.
+ReportImport = Callable[..., ImportResult]
+EntryResolve = Callable[..., ParticipantReportEntry]
 
 
 def _user(request: HttpRequest) -> User:
@@ -101,8 +108,11 @@ def session_reports(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy_required("participant_report", "import")
-def import_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload a block's participant report; the result page follows."""
+def import_report(
+    request: HttpRequest, pk: int, importer: ReportImport = participant_report_import
+) -> HttpResponse:
+    """Upload a block's participant report; the result page follows. The composition root
+    (tms/web_urls.py) passes `importer`, the door that also certifies a late edit's outcomes."""
     block = _block(request, pk, "import")
     signed_off = _signed_off(block)
     posted = request.method == "POST"
@@ -114,7 +124,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = participant_report_import(
+                result = importer(
                     block_id=block.pk,
                     file_name=upload.name or "report.csv",
                     data=upload.read(),
@@ -198,8 +208,11 @@ def report_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy_required("participant_report", "resolve")
-def resolve_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    """Say who a participant is (or ignore them); the learner is marked again at once."""
+def resolve_entry(
+    request: HttpRequest, pk: int, resolve: EntryResolve = participant_entry_resolve
+) -> HttpResponse:
+    """Say who a participant is (or ignore them); the learner is marked again at once. The
+    composition root passes `resolve`, the door that also certifies."""
     try:
         entry: ParticipantReportEntry = entry_get(pk)
     except ParticipantReportEntry.DoesNotExist:
@@ -215,7 +228,7 @@ def resolve_entry(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            participant_entry_resolve(
+            resolve(
                 entry_id=entry.pk,
                 registration_id=form.chosen_registration(),
                 by=_user(request),

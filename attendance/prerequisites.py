@@ -3,21 +3,18 @@ at once: the seat services refuse with it (`registration_create`), and the catal
 session page show what is missing, with a link to that course's upcoming sessions, instead of
 a Register button that would end in an error.
 
-A prerequisite is met by a completed `Completion` of one of its sessions (sign-off derives
-them from attendance by the course's rule). A session marked completed before attendance was
-taken in the app still counts for its confirmed seats, but only where no outcome was recorded:
-a learner whose registration came out "not completed" has not met the prerequisite, whatever
-the session's status.
+A prerequisite is met only by a completed `Completion` of one of its sessions (sign-off
+derives them from attendance by the course's rule). A session's status says nothing about a
+learner: a completed session with no outcome recorded for them meets nothing, and a "not
+completed" outcome never does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
-from attendance.models import CompletionStatus, Registration, RegistrationStatus
-from scheduling.models import Course, SessionStatus
+from attendance.models import CompletionStatus, Registration
+from scheduling.models import Course
 
 Prerequisites = Course.prerequisites.through
 
@@ -35,16 +32,11 @@ def missing_prerequisites(learner_id: int, course_ids: Iterable[int]) -> dict[in
         return {}
     required = {link.to_course_id for link in links}
     done = set(
-        Registration.objects.filter(learner_id=learner_id, session__course_id__in=required)
-        .filter(
-            Q(completion__status=CompletionStatus.COMPLETED)
-            | Q(
-                status=RegistrationStatus.CONFIRMED,
-                session__status=SessionStatus.COMPLETED,
-                completion__isnull=True,
-            )
-        )
-        .values_list("session__course_id", flat=True)
+        Registration.objects.filter(
+            learner_id=learner_id,
+            session__course_id__in=required,
+            completion__status=CompletionStatus.COMPLETED,
+        ).values_list("session__course_id", flat=True)
     )
     missing: dict[int, list[Course]] = {}
     for link in links:

@@ -72,17 +72,9 @@ urlpatterns += [
         attendance_views.attendance_sheet,
         name="attendance-sheet",
     ),
-    path(
-        "sessions/<id:pk>/attendance/<id:block_pk>/learners/<id:registration_pk>/",
-        attendance_views.attendance_mark_row,
-        name="attendance-mark",
-    ),
-    path(
-        "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
-        attendance_views.attendance_all_present,
-        name="attendance-all-present",
-    ),
 ]
+# Marking, sign-off, report import and resolving are routed by the composition root
+# (tms/web_urls.py), which passes the doors that also certify.
 # Participant reports of VILT blocks (attendance.participant_report_views).
 urlpatterns += [
     path(
@@ -91,18 +83,8 @@ urlpatterns += [
         name="participant-reports",
     ),
     path(
-        "blocks/<id:pk>/participant-report/",
-        participant_report_views.import_report,
-        name="participant-report-import",
-    ),
-    path(
         "participant-reports/<id:pk>/",
         participant_report_views.report_result,
         name="participant-report",
-    ),
-    path(
-        "participant-report-entries/<id:pk>/resolve/",
-        participant_report_views.resolve_entry,
-        name="participant-entry-resolve",
     ),
 ]

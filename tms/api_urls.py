@@ -13,6 +13,12 @@ from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
 from compliance import audit_api
 from compliance.exports import api as exports_api
+from compliance.services.marking import (
+    entry_resolve_and_certify,
+    mark_all_present_and_certify,
+    mark_and_certify,
+    report_import_and_certify,
+)
 from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
@@ -194,12 +200,12 @@ attendance_patterns = [
     ),
     path(
         "sessions/<id:pk>/attendance/",
-        marking_api.AttendanceSheetApi.as_view(),
+        marking_api.AttendanceSheetApi.as_view(mark=mark_and_certify),
         name="attendance-detail",
     ),
     path(
         "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
-        marking_api.AttendanceAllPresentApi.as_view(),
+        marking_api.AttendanceAllPresentApi.as_view(mark_all=mark_all_present_and_certify),
         name="attendance-all-present",
     ),
     path(
@@ -217,7 +223,9 @@ attendance_patterns = [
 attendance_patterns += [
     path(
         "blocks/<id:pk>/participant-reports/",
-        participant_report_api.ParticipantReportImportApi.as_view(),
+        participant_report_api.ParticipantReportImportApi.as_view(
+            importer=report_import_and_certify
+        ),
         name="participant-report-import",
     ),
     path(
@@ -227,7 +235,9 @@ attendance_patterns += [
     ),
     path(
         "participant-report-entries/<id:pk>/resolve/",
-        participant_report_api.ParticipantEntryResolveApi.as_view(),
+        participant_report_api.ParticipantEntryResolveApi.as_view(
+            resolve=entry_resolve_and_certify
+        ),
         name="participant-entry-resolve",
     ),
 ]

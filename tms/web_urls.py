@@ -3,16 +3,46 @@
 
 from django.urls import include, path
 
-from attendance import attendance_views
+from attendance import attendance_views, participant_report_views
 from attendance import urls as attendance_urls
+from compliance.services.marking import (
+    entry_resolve_and_certify,
+    mark_all_present_and_certify,
+    mark_and_certify,
+    report_import_and_certify,
+)
 from compliance.services.sign_off import sign_off_and_certify
 from scheduling import views as scheduling
 from tms import home, views
 
-# Attendance's pages, with the sign-off that also issues the certifications the completions
-# earn (compliance builds on attendance, so the two meet here).
+# Attendance's pages, with the marking and sign-off that also issue (or revoke) the
+# certifications the completions earn (compliance builds on attendance, so the two meet here).
 attendance_pages = [
     *attendance_urls.urlpatterns,
+    path(
+        "sessions/<id:pk>/attendance/<id:block_pk>/learners/<id:registration_pk>/",
+        attendance_views.attendance_mark_row,
+        {"mark": mark_and_certify},
+        name="attendance-mark",
+    ),
+    path(
+        "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
+        attendance_views.attendance_all_present,
+        {"mark_all": mark_all_present_and_certify},
+        name="attendance-all-present",
+    ),
+    path(
+        "blocks/<id:pk>/participant-report/",
+        participant_report_views.import_report,
+        {"importer": report_import_and_certify},
+        name="participant-report-import",
+    ),
+    path(
+        "participant-report-entries/<id:pk>/resolve/",
+        participant_report_views.resolve_entry,
+        {"resolve": entry_resolve_and_certify},
+        name="participant-entry-resolve",
+    ),
     path(
         "sessions/<id:pk>/attendance/sign-off/",
         attendance_views.attendance_sign_off_page,

@@ -5,8 +5,12 @@ ask it (`attendance.services.sign_off`), so there is one definition.
 - `EVERY_BLOCK`: an attended record (present, late, left early: `ATTENDED`) in every active
   block.
 - `MINUTES`: the minutes attended over all active blocks reach the course's
-  `completion_percent` of their total minutes. A record with minutes counts them; an attended
+  `completion_percent` of their total minutes. A record with minutes counts them; a present
   record without minutes counts the whole block; absent, excused or no record counts 0.
+  A late or left-early record says the learner missed part of the block but not how much, so
+  under this rule it needs its minutes (`needs_minutes`): sign-off is refused until they are
+  typed, and a late edit without them is refused. Should one be met anyway (the course's rule
+  changed after sign-off), it counts 0 rather than the whole block it did not attend.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from attendance.models import ATTENDED, CompletionStatus
+from attendance.models import ATTENDED, AttendanceStatus, CompletionStatus
 from scheduling.models import CompletionRule, SessionBlock
 
 
@@ -38,12 +42,29 @@ class Attended:
     minutes_attended: int | None = None
 
 
+# Attended, but only part of the block: how much is what the minutes rule needs to know.
+PART_ATTENDED = (AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
+def needs_minutes(rule: str, record: Attended | None) -> bool:
+    """Under the minutes rule, a late or left-early record without its minutes: the rule
+    cannot tell how much of the block it counts."""
+    return (
+        rule == CompletionRule.MINUTES
+        and record is not None
+        and record.status in PART_ATTENDED
+        and record.minutes_attended is None
+    )
+
+
 def minutes_counted(record: Attended | None, block_minutes: int) -> int:
     """The minutes one record contributes to the minutes rule."""
     if record is None or record.status not in ATTENDED:
         return 0
     if record.minutes_attended is None:
-        return block_minutes
+        # Present: the whole block. Late or left early: an unknown part of it, so nothing
+        # (sign-off and late edits refuse such a record under this rule; see the module).
+        return block_minutes if record.status == AttendanceStatus.PRESENT else 0
     return min(record.minutes_attended, block_minutes)
 
 

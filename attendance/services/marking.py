@@ -3,7 +3,9 @@ all write `AttendanceRecord`s through `attendance_mark`.
 
 Rules kept here: only a confirmed registration of the block's own session is marked; a
 cancelled block is not; minutes cannot exceed the block's length; once the session's
-attendance is signed off, a change needs a reason and is kept as a late edit. Marking never
+attendance is signed off, a change needs a reason and is kept as a late edit, and under the
+course's minutes rule a late or left-early mark then needs its minutes (before sign-off it may
+wait for them: sign-off names the marks that still lack them). Marking never
 touches the enrolment status, so it never frees or takes a seat. A late edit derives that
 learner's `Completion` again by the course's rule in the same transaction, and says what
 changed (`attendance_mark_outcome`), so certifications can follow.
@@ -26,7 +28,7 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
-from attendance.services.completion_rules import block_minutes
+from attendance.services.completion_rules import Attended, block_minutes, needs_minutes
 from attendance.services.outcomes import CompletionChange, completions_derive_locked
 from scheduling.models import BlockStatus, SessionBlock
 from tms.exceptions import InvalidTransition, RuleViolation
@@ -156,6 +158,15 @@ def attendance_mark_outcome(
                 _("Attendance was signed off: give a reason for the change."),
                 fields={"reason": [_("A reason is required after sign-off.")]},
             )
+        if signed_off and needs_minutes(
+            block.session.course.completion_rule, Attended(mark.status, mark.minutes_attended)
+        ):
+            # The outcome is derived from this mark now: it cannot wait for the minutes.
+            message = _(
+                "This course completes by minutes attended: give the minutes of a late or "
+                "left-early mark."
+            )
+            raise RuleViolation(message, fields={"minutes_attended": [message]})
         if record is None:
             record = AttendanceRecord(registration=locked, block=block)
         record.status = mark.status

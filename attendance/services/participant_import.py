@@ -6,7 +6,10 @@
 calls with the rows it fetched, under a fingerprint of its own.
 
 Rules kept here, in one transaction that locks the block row (so two imports of one block,
-or an import and a resolution, run one after the other):
+or an import and a resolution, run one after the other: the second sees the first's report,
+so the same file twice at once is one import and two different reports at once merge as if
+imported in turn; tests/attendance/test_participant_import_race.py, with the control that
+shows a lost merge without the lock):
 
 - **The same file again** (same SHA-256 for the same block) changes nothing: the result says
   when it was imported and by whom. The unique constraint on (block, file_sha256) backs it.
@@ -283,9 +286,16 @@ def block_marks_apply_locked(
         if entry.registration_id is not None:
             per_registration[entry.registration_id].append(entry)
     records = {r.registration_id: r for r in AttendanceRecord.objects.filter(block=block)}
-    registrations = Registration.objects.filter(
-        session_id=block.session_id, status=RegistrationStatus.CONFIRMED
-    ).select_related("learner")
+    # In primary-key order: `attendance_mark` locks each registration, and sign-off and "all
+    # present" lock the same rows in that order, so an import racing them waits, never
+    # deadlocks.
+    registrations = (
+        Registration.objects.filter(
+            session_id=block.session_id, status=RegistrationStatus.CONFIRMED
+        )
+        .select_related("learner")
+        .order_by("pk")
+    )
     outcomes = []
     for registration in registrations:
         mine = per_registration.get(registration.pk, [])

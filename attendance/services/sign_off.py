@@ -12,6 +12,10 @@ Rules kept here:
   unmarked, sign-off is refused naming them (409 `attendance_incomplete`, their ids in
   `extra`), unless the caller says that everyone unmarked was absent (`absent_unmarked`):
   then they are marked absent in the same transaction, by the signer.
+- Minutes: under a course's minutes rule, a late or left-early mark without its minutes
+  cannot be counted honestly (`completion_rules.needs_minutes`), so sign-off is refused
+  naming those learners the same way (`minutes_missing` in `extra`); counting them absent
+  does not help, typing their minutes does.
 
 It locks the session row, then its confirmed registrations in primary-key order, so a mark
 racing with the sign-off either lands before it (and counts) or waits and then needs a
@@ -38,9 +42,16 @@ from attendance.models import (
     Registration,
     RegistrationStatus,
 )
+from attendance.services.completion_rules import Attended, needs_minutes
 from attendance.services.marking import Mark, attendance_mark
 from attendance.services.outcomes import CompletionChange, completions_derive_locked
-from scheduling.models import BlockStatus, Session, SessionBlock, SessionStatus
+from scheduling.models import (
+    BlockStatus,
+    CompletionRule,
+    Session,
+    SessionBlock,
+    SessionStatus,
+)
 from tms.exceptions import DomainError, InvalidTransition
 
 # How many unmarked learners the refusal's message names (all of them are in `extra`).
@@ -57,6 +68,9 @@ class AttendanceIncomplete(DomainError):
 
 @dataclass(frozen=True)
 class Unmarked:
+    """A learner and a block whose mark is missing (or, for `minutes_missing_in`, whose late
+    or left-early mark lacks its minutes)."""
+
     registration_id: int
     learner_id: int
     learner: str
@@ -78,9 +92,9 @@ def _name(user: User) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
-def unmarked_in(session_id: int) -> list[Unmarked]:
-    """Confirmed learners without a record in an active block of the session, by block then
-    learner. Two queries."""
+def _confirmed_with_attendance(session_id: int) -> tuple[list[SessionBlock], list[Registration]]:
+    """The session's active blocks in order, and its confirmed registrations by learner name
+    with their learner and records. Two queries."""
     blocks = list(
         SessionBlock.objects.filter(session_id=session_id, status=BlockStatus.ACTIVE).order_by(
             "starts_at", "pk"
@@ -92,44 +106,88 @@ def unmarked_in(session_id: int) -> list[Unmarked]:
         .prefetch_related("attendance")
         .order_by("learner__last_name", "learner__first_name", "pk")
     )
-    missing = []
-    for block in blocks:
-        for registration in registrations:
-            if not any(r.block_id == block.pk for r in registration.attendance.all()):
-                missing.append(
-                    Unmarked(
-                        registration_id=registration.pk,
-                        learner_id=registration.learner_id,
-                        learner=_name(registration.learner),
-                        block_id=block.pk,
-                        block_starts_at=block.starts_at,
-                    )
-                )
-    return missing
+    return blocks, registrations
 
 
-def _refuse_incomplete(missing: list[Unmarked]) -> AttendanceIncomplete:
-    names = list(dict.fromkeys(m.learner for m in missing))
+def _gap(registration: Registration, block: SessionBlock) -> Unmarked:
+    return Unmarked(
+        registration_id=registration.pk,
+        learner_id=registration.learner_id,
+        learner=_name(registration.learner),
+        block_id=block.pk,
+        block_starts_at=block.starts_at,
+    )
+
+
+def unmarked_in(session_id: int) -> list[Unmarked]:
+    """Confirmed learners without a record in an active block of the session, by block then
+    learner. Two queries."""
+    blocks, registrations = _confirmed_with_attendance(session_id)
+    return [
+        _gap(registration, block)
+        for block in blocks
+        for registration in registrations
+        if not any(r.block_id == block.pk for r in registration.attendance.all())
+    ]
+
+
+def minutes_missing_in(session_id: int, rule: str) -> list[Unmarked]:
+    """Under the minutes rule (`rule`, the course's), confirmed learners whose late or
+    left-early record in an active block has no minutes, by block then learner. No query
+    under the every-block rule, else two."""
+    if rule != CompletionRule.MINUTES:
+        return []
+    blocks, registrations = _confirmed_with_attendance(session_id)
+    return [
+        _gap(registration, block)
+        for block in blocks
+        for registration in registrations
+        for record in registration.attendance.all()
+        if record.block_id == block.pk
+        and needs_minutes(rule, Attended(record.status, record.minutes_attended))
+    ]
+
+
+def _named(gaps: list[Unmarked]) -> str:
+    names = list(dict.fromkeys(gap.learner for gap in gaps))
     shown = ", ".join(names[:NAMED_IN_MESSAGE])
     if len(names) > NAMED_IN_MESSAGE:
         shown += " " + _("and %(n)d more") % {"n": len(names) - NAMED_IN_MESSAGE}
-    message = _(
-        "%(n)d attendance mark(s) are missing (%(who)s). Mark them, or count everyone "
-        "unmarked as absent."
-    ) % {"n": len(missing), "who": shown}
+    return shown
+
+
+def _ids(gaps: list[Unmarked]) -> list[dict[str, int]]:
+    return [
+        {"registration_id": g.registration_id, "learner_id": g.learner_id, "block_id": g.block_id}
+        for g in gaps
+    ]
+
+
+def _refuse_incomplete(
+    missing: list[Unmarked], minutes_missing: list[Unmarked]
+) -> AttendanceIncomplete:
+    """The refusal naming who is unmarked (`missing`) and whose late or left-early marks lack
+    minutes (`minutes_missing`); either list may be empty, not both."""
+    problems = []
+    fields: dict[str, list[str]] = {}
+    if missing:
+        unmarked_message = _(
+            "%(n)d attendance mark(s) are missing (%(who)s). Mark them, or count everyone "
+            "unmarked as absent."
+        ) % {"n": len(missing), "who": _named(missing)}
+        problems.append(unmarked_message)
+        fields["absent_unmarked"] = [unmarked_message]
+    if minutes_missing:
+        minutes_message = _(
+            "This course completes by minutes attended: %(n)d late or left-early mark(s) "
+            "need their minutes (%(who)s)."
+        ) % {"n": len(minutes_missing), "who": _named(minutes_missing)}
+        problems.append(minutes_message)
+        fields["minutes_attended"] = [minutes_message]
     return AttendanceIncomplete(
-        message,
-        fields={"absent_unmarked": [message]},
-        extra={
-            "unmarked": [
-                {
-                    "registration_id": m.registration_id,
-                    "learner_id": m.learner_id,
-                    "block_id": m.block_id,
-                }
-                for m in missing
-            ]
-        },
+        " ".join(problems),
+        fields=fields,
+        extra={"unmarked": _ids(missing), "minutes_missing": _ids(minutes_missing)},
     )
 
 
@@ -143,7 +201,8 @@ def attendance_sign_off(
     """Submit the session's attendance and derive every confirmed registration's completion
     (see the module's rules). Raises `Session.DoesNotExist` for an unknown session,
     `InvalidTransition` (409) when it is not the signer's to submit, not over, or already
-    signed off, and `AttendanceIncomplete` (409) when marks are missing."""
+    signed off, and `AttendanceIncomplete` (409) when marks are missing (and not counted
+    absent) or, under the minutes rule, late or left-early marks lack their minutes."""
     # Not durable: the compliance app wraps this call to issue certifications in the same
     # transaction as the completions they follow from.
     with transaction.atomic():
@@ -175,9 +234,10 @@ def attendance_sign_off(
             .order_by("pk")
         )
         missing = unmarked_in(session.pk)
+        minutes_missing = minutes_missing_in(session.pk, session.course.completion_rule)
         absent: list[AttendanceRecord] = []
-        if missing and not absent_unmarked:
-            raise _refuse_incomplete(missing)
+        if minutes_missing or (missing and not absent_unmarked):
+            raise _refuse_incomplete([] if absent_unmarked else missing, minutes_missing)
         by_id = {registration.pk: registration for registration in registrations}
         by_block = {block.pk: block for block in blocks}
         for gap in missing:

@@ -3,9 +3,9 @@
 `attendance` cannot import `compliance` (dependencies point attendance -> compliance), so
 attendance's sign-off writes the completions and this wrapper, one layer up, certifies them in
 the same transaction: a sign-off either records the outcomes *and* issues their certificates,
-or neither. Late edits that flip a completion afterwards are certified or revoked by
-`certifications_issue_for_completion` when their path calls it, and by the beat sweep
-(`certifications_sync`) in any case.
+or neither. Late edits that flip a completion afterwards are certified or revoked in their own
+transaction by the marking doors (`compliance.services.marking`), and by the beat sweep
+(`certifications_sync`) for any other path.
 """
 
 from __future__ import annotations

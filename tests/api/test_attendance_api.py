@@ -192,3 +192,42 @@ def test_sign_off_over_the_api_waits_for_the_end_names_the_unmarked_then_complet
     body = api.get(url(session)).json()
     assert body["sign_off"]["signed_off_by_id"] == instructor.user.pk
     assert {c["status"] for c in body["completions"]} == {"completed"}
+
+
+def test_under_the_minutes_rule_the_api_lists_late_marks_without_minutes_and_sign_off_names_them(
+    taught, as_user, instructor, course
+):
+    course.completion_rule = "minutes"
+    course.save()
+    api = as_user(instructor.user)
+    session = taught["session"]
+    mine = {
+        "registration_id": taught["mine"].pk,
+        "learner_id": taught["mine"].learner_id,
+        "block_id": taught["block"].pk,
+    }
+    late = api.post(url(session), mark_body(taught, minutes_attended=None), format="json")
+    assert late.json()["minutes_needed"] is True
+    api.post(
+        url(session),
+        mark_body(
+            taught, registration_id=taught["his"].pk, status="present", minutes_attended=None
+        ),
+        format="json",
+    )
+    body = api.get(url(session)).json()
+    assert body["completion_rule"] == "minutes"
+    assert body["minutes_missing"] == [mine]
+    with time_machine.travel(AFTER, tick=False):
+        refused = api.post(url(session, "sign-off/"), {"absent_unmarked": True}, format="json")
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "attendance_incomplete"
+        assert refused.json()["extra"] == {"unmarked": [], "minutes_missing": [mine]}
+        assert "minutes_attended" in refused.json()["fields"]
+        typed = api.post(url(session), mark_body(taught, minutes_attended=150), format="json")
+        assert typed.json()["minutes_needed"] is False
+        assert api.get(url(session)).json()["minutes_missing"] == []
+        done = api.post(url(session, "sign-off/"), {}, format="json")
+        assert done.status_code == 201, done.content
+    changes = {c["registration_id"]: c["after"] for c in done.json()["completions"]}
+    assert changes[taught["his"].pk] == "completed"

@@ -204,6 +204,9 @@ def test_every_block_rule_needs_an_attended_record_in_each_block(records, expect
         ({1: Attended(PRESENT), 2: Attended(ABSENT, 170)}, "not_completed"),  # absent counts 0
         ({1: Attended(PRESENT)}, "not_completed"),
         ({1: Attended(PRESENT), 2: Attended(PRESENT)}, "completed"),  # no minutes: whole block
+        # Late or left early without minutes is not the whole block (sign-off asks for them).
+        ({1: Attended(PRESENT), 2: Attended(LATE)}, "not_completed"),
+        ({1: Attended(LEFT), 2: Attended(PRESENT)}, "not_completed"),
     ],
 )
 def test_minutes_rule_counts_minutes_attended_against_the_share_of_all_blocks(records, expected):
@@ -254,6 +257,72 @@ def test_sign_off_follows_the_courses_minutes_rule(two_days, seated, course):
         ada.pk: "completed",
         bob.pk: "not_completed",
     }
+
+
+def test_under_the_minutes_rule_sign_off_names_late_marks_without_minutes_until_they_have_them(
+    two_days, seated, course
+):
+    course.completion_rule = CompletionRule.MINUTES
+    course.completion_percent = 90
+    course.save()
+    ada, bob, cleo = seated("Ada"), seated("Bob"), seated("Cleo")
+    first, second = blocks_of(two_days)
+    for block in (first, second):
+        mark(ada, block, PRESENT)
+    mark(bob, first, PRESENT)
+    mark(bob, second, LATE)  # came late: how late is what the rule needs
+    mark(cleo, first, LEFT)
+    mark(cleo, second, PRESENT)
+    # Counting everyone unmarked absent does not help: nobody is unmarked.
+    with pytest.raises(AttendanceIncomplete, match="Cleo Test, Bob Test") as refused:
+        attendance_sign_off(
+            session_id=two_days.pk, by=lead_of(two_days), now=AFTER, absent_unmarked=True
+        )
+    assert refused.value.status_code == 409
+    assert "minutes_attended" in refused.value.fields
+    assert refused.value.extra["unmarked"] == []
+    assert refused.value.extra["minutes_missing"] == [
+        {"registration_id": cleo.pk, "learner_id": cleo.learner_id, "block_id": first.pk},
+        {"registration_id": bob.pk, "learner_id": bob.learner_id, "block_id": second.pk},
+    ]
+    assert not AttendanceSignOff.objects.exists()
+    assert not Completion.objects.exists()
+
+    mark(bob, second, LATE, minutes=100)  # 280 of 360: short of 90 %
+    mark(cleo, first, LEFT, minutes=170)  # 350 of 360
+    done = attendance_sign_off(session_id=two_days.pk, by=lead_of(two_days), now=AFTER)
+    assert {c.registration_id: c.after for c in done.completions} == {
+        ada.pk: "completed",
+        bob.pk: "not_completed",
+        cleo.pk: "completed",
+    }
+
+
+def test_under_the_minutes_rule_unmarked_and_minutes_missing_are_named_together(
+    two_days, seated, course
+):
+    course.completion_rule = CompletionRule.MINUTES
+    course.save()
+    ada, bob = seated("Ada"), seated("Bob")
+    first, second = blocks_of(two_days)
+    mark(ada, first, LATE)
+    mark(ada, second, PRESENT)
+    mark(bob, first, PRESENT)
+    with pytest.raises(AttendanceIncomplete) as refused:
+        attendance_sign_off(session_id=two_days.pk, by=lead_of(two_days), now=AFTER)
+    message = refused.value.message
+    assert "missing (Bob Test)" in message
+    assert "need their minutes (Ada Test)" in message
+    assert set(refused.value.fields) == {"absent_unmarked", "minutes_attended"}
+
+
+def test_under_the_every_block_rule_late_and_left_early_without_minutes_attend(two_days, seated):
+    ada = seated("Ada")
+    first, second = blocks_of(two_days)
+    mark(ada, first, LATE)
+    mark(ada, second, LEFT)
+    done = attendance_sign_off(session_id=two_days.pk, by=lead_of(two_days), now=AFTER)
+    assert [c.after for c in done.completions] == ["completed"]
 
 
 def test_sign_off_waits_for_every_block_to_end(two_days, seated):
@@ -368,6 +437,31 @@ def test_a_late_edit_that_does_not_change_the_outcome_reports_no_completion_chan
     assert Completion.objects.get(registration=ada).status == "completed"
 
 
+def test_under_the_minutes_rule_a_late_edit_to_late_needs_its_minutes(two_days, seated, course):
+    course.completion_rule = CompletionRule.MINUTES
+    course.save()
+    ada = seated("Ada")
+    first, second = blocks_of(two_days)
+    mark(ada, first, PRESENT)
+    mark(ada, second, PRESENT)
+    attendance_sign_off(session_id=two_days.pk, by=lead_of(two_days), now=AFTER)
+    with pytest.raises(RuleViolation) as refused:
+        mark(ada, second, LATE, reason="Came at 10:30")
+    assert "minutes_attended" in refused.value.fields
+    assert AttendanceRecord.objects.get(block=second).status == PRESENT
+    marked = attendance_mark_outcome(
+        registration=ada,
+        block=second,
+        mark=Mark(LATE, 90),
+        source=AttendanceSource.ROSTER,
+        recorded_by=None,
+        now=AFTER,
+        reason="Came at 10:30",
+    )
+    assert marked.completion is not None
+    assert marked.completion.after == "not_completed"  # 270 of 360 is short of 90 %
+
+
 # --- Prerequisites ----------------------------------------------------------------------------
 
 
@@ -387,3 +481,14 @@ def test_a_signed_off_completion_meets_a_prerequisite_and_not_completed_does_not
     session_transition(session_id=two_days.pk, to_status=SessionStatus.COMPLETED, now=AFTER)
     assert missing_prerequisites(ada.learner_id, [advanced.pk]) == {}
     assert missing_prerequisites(bob.learner_id, [advanced.pk]) == {advanced.pk: [course]}
+
+
+def test_a_completed_session_without_an_outcome_meets_no_prerequisite(two_days, seated, course):
+    """A confirmed seat in a session marked completed, with no completion recorded for the
+    learner, does not stand in for one (it did, for sessions before attendance was taken)."""
+    advanced = factories.CourseFactory(code="SAFE-201")
+    advanced.prerequisites.add(course)
+    ada = seated("Ada")
+    session_transition(session_id=two_days.pk, to_status=SessionStatus.COMPLETED, now=AFTER)
+    assert not Completion.objects.exists()
+    assert missing_prerequisites(ada.learner_id, [advanced.pk]) == {advanced.pk: [course]}

@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from attendance.models import Registration, RegistrationStatus, WaitlistMove
+from attendance.models import CompletionStatus, Registration, RegistrationStatus, WaitlistMove
+from attendance.services.outcomes import completion_record
 from attendance.services.promotion import offers_expire, waitlist_promote
 from attendance.services.registration import (
     course_waitlist_join,
@@ -103,9 +104,17 @@ def test_prerequisites_must_be_completed_first(published, schedule, course, lear
         status="scheduled",
         instructors=[factories.InstructorFactory()],
     )
-    registration_create(session_id=earlier.pk, learner=learner, now=NOW)
-    session_transition(
-        session_id=earlier.pk, to_status=SessionStatus.COMPLETED, now=at("2030-03-02", "13:00")
+    seat = registration_create(session_id=earlier.pk, learner=learner, now=NOW)
+    ended = at("2030-03-02", "13:00")
+    session_transition(session_id=earlier.pk, to_status=SessionStatus.COMPLETED, now=ended)
+    # A completed session is no outcome: without the learner's completed record, still refused.
+    with pytest.raises(PrerequisitesMissing, match="BASIC-1"):
+        registration_create(session_id=session.pk, learner=learner, now=NOW)
+    completion_record(
+        registration_id=seat.registration_id,
+        status=CompletionStatus.COMPLETED,
+        recorded_by=None,
+        now=ended,
     )
     assert registration_create(session_id=session.pk, learner=learner, now=NOW).confirmed
 

@@ -128,7 +128,7 @@ def test_an_outcome_needs_a_confirmed_seat_in_an_ended_session(published, learne
 
 
 def test_a_completed_prerequisite_course_opens_the_next(schedule, learner, course):
-    """A recorded completion of a prerequisite counts (as a seat in a completed session does)."""
+    """A recorded completion of a prerequisite counts (it is the only thing that does)."""
     earlier = schedule(status="scheduled")
     seat = registration_create(session_id=earlier.pk, learner=learner, now=NOW)
     advanced = factories.CourseFactory(code="SAFE-201")

@@ -2,7 +2,8 @@
 present", one learner absent, a change whose request is cut (Playwright aborts it) is flagged
 on its row with the choice kept, "Save" retries it (so are a server error and a sign-in page
 in place of the row) — then signs off. axe-core checks the page
-before and after; it must not scroll sideways. Same launch and skip rules as
+before and after; it must not scroll sideways. Under a minutes rule, a late row without
+minutes is flagged (axe-checked) until they are typed. Same launch and skip rules as
 tests/web/test_browser.py (Debian's chromium, no download)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import time_machine
 
 from attendance.models import AttendanceRecord, AttendanceSignOff, Completion
+from attendance.services.marking import Mark, attendance_mark
 from attendance.services.registration import registration_create
 from scheduling.models import Session
 from tests import factories
@@ -146,4 +148,43 @@ def test_the_instructor_takes_the_register_on_a_phone_and_signs_off(
         problems = [p for p in watch.problems if not any(a in p for a in aborted)]
         assert problems == [], problems
         assert len(watch.problems) - len(problems) >= 1
+        context.close()
+
+
+def test_under_the_minutes_rule_the_phone_page_flags_a_late_row_until_its_minutes_are_typed(
+    browser: Any, live_server: Any, booked: Session
+) -> None:
+    base = live_server.url
+    booked.course.completion_rule = "minutes"
+    booked.course.save()
+    block = booked.blocks.get()
+    learner = factories.UserFactory(first_name="Cleo", last_name="Marsh", role="Learner")
+    seat = registration_create(session_id=booked.pk, learner=learner, now=NOW).row()
+    attendance_mark(
+        registration=seat,
+        block=block,
+        mark=Mark("late"),
+        source="check_in",
+        recorded_by=learner,
+        now=at("2030-03-04", "09:20"),
+    )
+    with time_machine.travel(at("2030-03-04", "12:30"), tick=True):
+        context, page, watch = _open(browser, width=375)
+        _sign_in(page, base, "instructor")
+        page.goto(f"{base}/sessions/{booked.pk}/attendance/")
+        row = page.locator(f"#row-{block.pk}-{seat.pk}")
+        row.get_by_text("Minutes needed: this course completes by minutes attended.").wait_for()
+        page.get_by_text("1 late or left-early mark needs its minutes before sign-off.").wait_for()
+        _fits(page, "the attendance page with minutes needed")
+        _assert_accessible(page, "the attendance page with minutes needed")
+        page.screenshot(path=str(SHOTS / "tms-attendance-minutes-needed.png"), full_page=True)
+
+        row.get_by_label("Minutes Cleo Marsh").fill("160")
+        row.get_by_label("Minutes Cleo Marsh").press("Tab")
+        row.get_by_text("Saved.").wait_for()
+        assert AttendanceRecord.objects.get(registration=seat).minutes_attended == 160
+        assert row.get_by_text("Minutes needed").count() == 0
+        page.get_by_role("button", name="Sign off attendance").click()
+        page.get_by_text("Attendance signed off: 0 completed, 1 not completed.").wait_for()
+        assert watch.problems == []
         context.close()

@@ -195,6 +195,33 @@ def test_sign_off_names_the_unmarked_then_counts_them_absent_and_late_edits_need
     assert Completion.objects.get(registration=taught["bob"]).status == "completed"
 
 
+def test_under_the_minutes_rule_the_page_flags_late_rows_without_minutes_and_sign_off_names_them(
+    taught, page_client, instructor, course
+):
+    course.completion_rule = "minutes"
+    course.save()
+    sign_off = reverse("attendance:attendance-sign-off", args=[taught["session"].pk])
+    with time_machine.travel(AFTER, tick=False):
+        client = page_client(instructor.user)
+        row = client.post(row_url(taught, "ada"), {"status": "late"}, **HTMX)
+        assert row.status_code == 200
+        assert "Minutes needed: this course completes by minutes attended." in row.content.decode()
+        client.post(row_url(taught, "bob"), {"status": "present"}, **HTMX)
+        html = client.get(page(taught)).content.decode()
+        assert "1 late or left-early mark needs its minutes before sign-off." in html
+        assert f"#row-{taught['block'].pk}-{taught['ada'].pk}" in html
+        refused = client.post(sign_off, {"absent_unmarked": "on"})
+        assert refused.status_code == 409
+        assert "need their minutes (Ada Byron)" in refused.content.decode()
+        assert not AttendanceSignOff.objects.exists()
+        fixed = client.post(
+            row_url(taught, "ada"), {"status": "late", "minutes_attended": "170"}, **HTMX
+        )
+        assert "Minutes needed" not in fixed.content.decode()
+        assert client.post(sign_off, {}).status_code == 302
+    assert AttendanceSignOff.objects.exists()
+
+
 def test_the_page_reads_a_constant_number_of_queries_whatever_the_number_of_learners(
     taught, page_client, instructor
 ):
