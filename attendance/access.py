@@ -10,7 +10,7 @@ own records, never a whole session, so no learner is granted a session here (the
 their records instead).
 
 Every page, API view, selector and template tag that decides on one of these asks this module;
-tests/attendance/test_access.py walks each path (page and API) per persona.
+tests/web/test_attendance_access.py walks each path (page and API) per persona.
 """
 
 from __future__ import annotations

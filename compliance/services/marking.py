@@ -44,6 +44,13 @@ def _certify_changes_locked(marked: Iterable[Marked], now: dt.datetime) -> None:
         certifications_issue_for_completion(completion=completion, now=now)
 
 
+def _certify_session_of_block_locked(block_id: int, now: dt.datetime) -> None:
+    """Certify the completions of the session `block_id` belongs to, as they now stand (inside
+    the import's or resolution's transaction)."""
+    session_id = SessionBlock.objects.values_list("session_id", flat=True).get(pk=block_id)
+    certifications_issue_for_session(session_id=session_id, now=now)
+
+
 def mark_and_certify(*, now: dt.datetime, **mark: Any) -> Marked:
     """Mark one learner in one block (`attendance_mark_outcome`, which takes every keyword
     argument but `now` unchanged) and, when that late edit changed their completion, issue or
@@ -71,8 +78,7 @@ def report_import_and_certify(*, block_id: int, now: dt.datetime, **report: Any)
     with transaction.atomic(durable=True):
         result = participant_report_import(block_id=block_id, now=now, **report)
         if not result.already_imported:
-            session_id = SessionBlock.objects.values_list("session_id", flat=True).get(pk=block_id)
-            certifications_issue_for_session(session_id=session_id, now=now)
+            _certify_session_of_block_locked(block_id, now)
     return result
 
 
@@ -84,8 +90,5 @@ def entry_resolve_and_certify(
     atomically."""
     with transaction.atomic(durable=True):
         entry = participant_entry_resolve(entry_id=entry_id, now=now, **resolution)
-        session_id = SessionBlock.objects.values_list("session_id", flat=True).get(
-            pk=entry.report.block_id
-        )
-        certifications_issue_for_session(session_id=session_id, now=now)
+        _certify_session_of_block_locked(entry.report.block_id, now)
     return entry
