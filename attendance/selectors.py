@@ -20,11 +20,13 @@ from django.db.models import (
     Q,
     QuerySet,
     When,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
 from attendance.models import (
     SEAT_HOLDING,
+    AttendanceRecord,
     AttendanceSignOff,
     CourseWaitlistEntry,
     CourseWaitlistStatus,
@@ -157,9 +159,44 @@ def registrations_of(user: User) -> QuerySet[Registration]:
         return Registration.objects.none()
     return (
         Registration.objects.filter(learner_id=user.pk)
-        .select_related("session__course", "session__host_account")
+        .select_related("session__course", "session__host_account", "completion")
         .order_by("-session__starts_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class BlockAttendance:
+    """One block of a past session as its learner reads it: the block and its record (None
+    until someone marks it)."""
+
+    block: SessionBlock
+    record: AttendanceRecord | None
+
+
+def with_attendance_records(registrations: list[Registration]) -> None:
+    """Give each registration `block_attendance` (every block of its session, in order, with
+    the registration's record for it) and its completion's certificates: two queries for any
+    number of registrations (none for an empty list). The registrations must come with
+    `session__blocks` prefetched and `completion` selected (see `registrations_of`)."""
+    if not registrations:
+        return
+    records: dict[tuple[int, int], AttendanceRecord] = {
+        (record.registration_id, record.block_id): record
+        for record in AttendanceRecord.objects.filter(
+            registration__in=[r.pk for r in registrations]
+        )
+    }
+    completions = [
+        r.completion for r in registrations if getattr(r, "completion", None) is not None
+    ]
+    # The certificates are compliance's rows; prefetching them by their relation keeps
+    # attendance free of compliance's code (it depends on attendance, not the reverse).
+    prefetch_related_objects(completions, "certificates")
+    for registration in registrations:
+        registration.block_attendance = [  # type: ignore[attr-defined]
+            BlockAttendance(block=block, record=records.get((registration.pk, block.pk)))
+            for block in registration.session.blocks.all()
+        ]
 
 
 def registrations_visible(user: Any, scope: Scope) -> QuerySet[Registration]:

@@ -55,6 +55,7 @@ from attendance.selectors import (
     seats_by_session,
     seats_for,
     waitlist_for,
+    with_attendance_records,
     with_waitlist_positions,
 )
 from attendance.services.registration import (
@@ -486,7 +487,8 @@ def course_waitlist_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @policy_required("registration", "list")
 def my_training(request: HttpRequest) -> HttpResponse:
-    """The learner's offers, upcoming seats, waitlist places, any-date waitlists and history."""
+    """The learner's offers, upcoming seats, waitlist places, any-date waitlists and history
+    (past sessions with the learner's own attendance per block, outcome and certificate)."""
     now = timezone.now()
     registrations = list(
         with_waitlist_positions(registrations_of(request.user))
@@ -519,6 +521,8 @@ def my_training(request: HttpRequest) -> HttpResponse:
     # Soonest first for what is ahead; newest first for history.
     for items in (offers, upcoming, waiting):
         items.sort(key=lambda r: (r.session.starts_at or now, r.pk))
+    # Past sessions show the learner's own attendance per block and the outcome.
+    with_attendance_records(past)
     context = {
         "offers": offers,
         "upcoming": upcoming,
