@@ -254,6 +254,10 @@ def roster_context(user: Any, session: Session, *, upcoming: bool) -> dict[str, 
         if upcoming and _scope_is_all(user, "registration", "create")
         else None,
         "can_bulk_enrol": upcoming and can(user, "registration", "bulk_enrol"),
+        # Readers of the audit log open a registration's history on its row (loaded when
+        # opened, so no query per row) and the learner's record.
+        "can_read_history": can(user, "audit_log", "list"),
+        "can_see_learner_records": can(user, "learner_record", "retrieve"),
     }
 
 

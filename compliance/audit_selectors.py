@@ -4,8 +4,11 @@ rows, so pages never count it)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from compliance.audit import model_labels
 from compliance.models import AuditEntry
@@ -56,6 +59,41 @@ def audit_entry_list(
     return entries.order_by("-id")
 
 
+HistoryKey = tuple[str, str]  # (table, object pk as text)
+
+
+def object_histories(
+    keys: Iterable[tuple[str, int | str]], *, limit: int = 20
+) -> dict[HistoryKey, list[AuditEntry]]:
+    """The newest `limit` entries of each object named by (table, pk), newest first: one
+    query for any number of objects (a row number per object, on the `audit_object` index).
+    Objects without entries are absent from the result."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for table, pk in keys:
+        wanted[table].add(str(pk))
+    if not wanted:
+        return {}
+    match = Q()
+    for table, pks in wanted.items():
+        match |= Q(table_name=table, object_pk__in=sorted(pks))
+    ranked = (
+        AuditEntry.objects.filter(match)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("table_name"), F("object_pk")],
+                order_by=F("id").desc(),
+            )
+        )
+        .filter(rank__lte=limit)
+        .order_by("-id")
+    )
+    histories: dict[HistoryKey, list[AuditEntry]] = defaultdict(list)
+    for entry in ranked:
+        histories[(entry.table_name, entry.object_pk)].append(entry)
+    return dict(histories)
+
+
 def object_history(*, table: str, object_pk: int | str, limit: int = 20) -> list[AuditEntry]:
     """The newest `limit` entries of one object (its page's "History")."""
-    return list(audit_entry_list(table=table, object_pk=str(object_pk))[:limit])
+    return object_histories([(table, object_pk)], limit=limit).get((table, str(object_pk)), [])

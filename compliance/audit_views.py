@@ -1,20 +1,36 @@
-"""The audit log's pages: the log itself (auditors and coordinators, read-only) and the
-"History" section of the session page (added through scheduling.page_extensions)."""
+"""The audit log's pages: the log itself (auditors and coordinators, read-only), and an
+object's history where the object is shown: the session page (added through
+scheduling.page_extensions), each management edit page (the `object_history` template tag),
+a registration on the roster (loaded when opened, `object_history_fragment`) and the learner
+record. One selector (`audit_selectors.object_histories`), one partial
+(compliance/partials/history.html), one way to describe entries (`History`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from compliance.audit import model_label
-from compliance.audit_selectors import audit_entry_list, audited_types, object_history
+from attendance.learner_accounts import learner_list
+from compliance.audit import model_label, model_labels
+from compliance.audit_selectors import (
+    HistoryKey,
+    audit_entry_list,
+    audited_types,
+    object_histories,
+)
 from compliance.models import AuditAction, AuditEntry
 from scheduling.models import Session
 from tms.views import can, policy_required, viewer_zone
@@ -89,6 +105,16 @@ def _describe(entries: list[AuditEntry]) -> None:
         ]
 
 
+def _link_learners(entries: list[AuditEntry]) -> None:
+    """Entries about a learner's account link to the learner's record (one query)."""
+    users = {e.object_pk for e in entries if e.table_name == User._meta.db_table}
+    pks = [int(pk) for pk in users if pk.isdigit()]
+    learners = {str(pk) for pk in learner_list().filter(pk__in=pks).values_list("pk", flat=True)}
+    for entry in entries:
+        if entry.table_name == User._meta.db_table and entry.object_pk in learners:
+            entry.learner_id = int(entry.object_pk)  # type: ignore[attr-defined]
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "—"
@@ -125,6 +151,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             entries = entries[:PAGE_SIZE]
             older = entries[-1].pk
     _describe(entries)
+    _link_learners(entries)
     query = request.GET.copy()
     query.pop("before", None)
     context = {
@@ -145,10 +172,83 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return response
 
 
+HISTORY_SIZE = 20
+
+
+@dataclass(frozen=True)
+class History:
+    """What compliance/partials/history.html shows of one object (or of several, `mixed`,
+    where each entry names its object): its newest entries, described, and the link to the
+    rest of them in the log."""
+
+    entries: list[AuditEntry]
+    log_url: str
+    zone: zoneinfo.ZoneInfo
+    mixed: bool = False
+
+
+def log_url(table: str, object_pk: int | str) -> str:
+    """The audit log filtered to one object."""
+    query = urlencode({"object_type": table, "object_id": str(object_pk)})
+    return f"{reverse('compliance:audit-log')}?{query}"
+
+
+def may_read_history(user: Any) -> bool:
+    return can(user, "audit_log", "list")
+
+
+def histories_for(
+    zone: zoneinfo.ZoneInfo, keys: Iterable[tuple[str, int | str]], *, limit: int = HISTORY_SIZE
+) -> dict[HistoryKey, History]:
+    """A `History` per (table, pk), one query for all of them. The caller checks
+    `may_read_history` first."""
+    wanted = [(table, str(pk)) for table, pk in keys]
+    found = object_histories(wanted, limit=limit)
+    histories = {}
+    for key in wanted:
+        entries = found.get(key, [])
+        _describe(entries)
+        histories[key] = History(entries=entries, log_url=log_url(*key), zone=zone)
+    return histories
+
+
+def combined_history(
+    zone: zoneinfo.ZoneInfo,
+    keys: Iterable[tuple[str, int | str]],
+    *,
+    log_url: str,
+    limit: int = 50,
+) -> History:
+    """The newest `limit` entries over several objects (a learner, their registrations and
+    certificates), each naming its object: the same one query as `histories_for`."""
+    found = object_histories([(table, str(pk)) for table, pk in keys], limit=limit)
+    entries = sorted((e for rows in found.values() for e in rows), key=lambda e: -e.pk)[:limit]
+    _describe(entries)
+    return History(entries=entries, log_url=log_url, zone=zone, mixed=True)
+
+
+def history_of(request: HttpRequest, obj: Any) -> History | None:
+    """The history of one model instance for its page; None for those who may not read the
+    log (the page then shows no History at all)."""
+    if obj is None or obj.pk is None or not may_read_history(request.user):
+        return None
+    key = (obj._meta.db_table, str(obj.pk))
+    return histories_for(viewer_zone(request), [key])[key]
+
+
 def session_history_context(request: HttpRequest, session: Session) -> dict[str, Any]:
     """The session's own audit entries for its page, for those who may read the log."""
-    if not can(request.user, "audit_log", "list"):
-        return {}
-    entries = object_history(table=Session._meta.db_table, object_pk=session.pk)
-    _describe(entries)
-    return {"audit_history": entries, "audit_zone": viewer_zone(request)}
+    history = history_of(request, session)
+    return {} if history is None else {"history": history}
+
+
+@require_GET
+@policy_required("audit_log", "list")
+def object_history_fragment(request: HttpRequest, table: str, pk: str) -> HttpResponse:
+    """One object's history, alone: what an expanded row (a registration on the roster)
+    loads when it is opened, so the roster costs no query per row."""
+    if table not in model_labels() or len(pk) > 64 or "\x00" in pk:
+        raise Http404
+    key = (table, pk)
+    history = histories_for(viewer_zone(request), [key])[key]
+    return render(request, "compliance/partials/history.html", {"history": history})

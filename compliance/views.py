@@ -17,7 +17,7 @@ from compliance.matrix import MatrixRow, MatrixStatus, matrix_rows, worst
 from compliance.models import LearnerCertification
 from compliance.selectors import learner_certification_list, my_certificates
 from tms.timezones import preferred_zone
-from tms.views import policy_required
+from tms.views import can, policy_required
 
 STATUS_LABELS = dict(MatrixStatus.choices)
 
@@ -69,6 +69,7 @@ def _grid(rows: list[MatrixRow]) -> tuple[list[dict[str, Any]], dict[str, int]]:
         person = section["people"].setdefault(
             row.learner_id,
             {
+                "id": row.learner_id,
                 "name": row.learner_name,
                 "email": row.learner_email,
                 "department": row.department,
@@ -110,5 +111,6 @@ def matrix_page(request: HttpRequest) -> HttpResponse:
         "status_labels": STATUS_LABELS,
         # The reader's zone when they chose one; else each certificate's session's zone.
         "reader_tz": preferred_zone(request.user) or "",
+        "can_see_learner_records": can(request.user, "learner_record", "retrieve"),
     }
     return render(request, "compliance/matrix.html", context, status=status)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -93,6 +92,10 @@ class Resource:
     delete_help: Text = ""
     # A template with more actions on the edit page (such as "send the invitation again").
     edit_extra: str = ""
+    # A read-only page of one row for every reader of the list (a learner's record): the URL
+    # name, taking the pk, and the link's text.
+    record_url: str = ""
+    record_label: Text = ""
     # Service field names that are called otherwise in the form: {"starts_at": "starts"}.
     field_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -174,11 +177,9 @@ def _form_page(
 ) -> HttpResponse:
     if form.errors and status < 400:
         status = 400
+    # An edit page shows the object's history below the form, for those who may read the
+    # audit log (manage/form.html, compliance's `object_history` tag).
     context = _context(request, resource, form=form, object=obj)
-    if obj is not None and scope_for(request.user, "audit_log", "list") == "all":
-        # The object's history: the audit log filtered to this row (compliance's page).
-        query = urlencode({"object_type": obj._meta.db_table, "object_id": obj.pk})
-        context["history_url"] = f"{reverse('compliance:audit-log')}?{query}"
     return render(request, "manage/form.html", context, status=status)
 
 

@@ -242,6 +242,12 @@ _POLICY: dict[str, dict[str, dict[str, Scope]]] = {
     "compliance_matrix": {
         "retrieve":    {CO: ALL, AU: ALL, LE: OWN},
     },
+    # A learner's record (compliance/learner_record.py): registrations, attendance, outcomes,
+    # certificates, requirements and their history, for auditors and coordinators. Learners
+    # read their own records on "My training" and "My certificates" instead ----------------
+    "learner_record": {
+        "retrieve":    _READ_ALL,
+    },
     # Exports for auditors (compliance/exports/): auditors and coordinators export every
     # dataset; a learner only their own transcript ("own": the records they requested, the
     # learner filter forced to them). Creating an export writes only its record ------------

@@ -92,6 +92,8 @@ LEARNERS = Resource(
     search_help=_("Name or email"),
     create_label=_("Invite a learner"),
     edit_extra="manage/partials/learner_invitation.html",
+    record_url="compliance:learner-record",
+    record_label=_("Record"),
     delete_label=_("Deactivate"),
     delete_help=_(
         "The account stays with its registrations and history, but can no longer sign in."
