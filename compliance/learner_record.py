@@ -74,4 +74,3 @@ def learner_record(request: HttpRequest, pk: int) -> HttpResponse:
         else None,
     }
     return render(request, "compliance/learner_record.html", context)
-

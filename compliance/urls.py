@@ -1,6 +1,7 @@
 """Compliance pages: `compliance:my-certificates`, `compliance:certificate-pdf`,
 `compliance:matrix`, `compliance:audit-log`, `compliance:object-history` (one object's
-history, for a row that loads it when opened), `compliance:learner-record`, and the exports' `compliance:export-<action>`."""
+history, for a row that loads it when opened), `compliance:learner-record`, and the
+exports' `compliance:export-<action>`."""
 
 from django.urls import include, path
 

@@ -78,8 +78,11 @@ def test_auditors_and_coordinators_read_a_learner_record_with_its_history(
         response = page_client(reader).get(_record(learner))
         assert response.status_code == 200
         html = response.content.decode()
-        assert "Learner record: " in html and learner.email in html
-        assert ">Present<" in html and ">170<" in html and ">Completed<" in html
+        assert "Learner record: " in html
+        assert learner.email in html
+        assert ">Present<" in html
+        assert ">170<" in html
+        assert ">Completed<" in html
         assert "Europe/Paris" in html
         assert "FIRE-1 Fire warden" in html
         assert 'id="history-heading"' in html
@@ -126,7 +129,7 @@ def test_the_record_costs_the_same_queries_for_one_session_or_many(
 def test_the_roster_offers_each_registrations_history_to_readers_only(
     page_client, attend, learners, auditor, coordinator, instructor
 ):
-    first, second = learners(2)
+    first = learners(1)[0]
     registration = attend(first)
     session = registration.session
     url = reverse("attendance:roster", args=[session.pk])
@@ -161,14 +164,13 @@ def test_the_roster_offers_each_registrations_history_to_readers_only(
     assert measure() == before
 
 
-def test_manage_edit_pages_show_the_history_inline_to_readers(
-    page_client, coordinator, learner
-):
+def test_manage_edit_pages_show_the_history_inline_to_readers(page_client, coordinator, learner):
     site = factories.SiteFactory(name="Harbour House")
     url = reverse("manage:sites-edit", args=[site.pk])
     html = page_client(coordinator).get(url).content.decode()
-    assert 'id="history-heading"' in html and "Created" in html
-    assert "object_type=venues_site&amp;object_id=" in html or "object_type=venues_site" in html
+    assert 'id="history-heading"' in html
+    assert "Created" in html
+    assert "object_type=venues_site" in html
 
 
 def test_links_to_the_record_from_the_matrix_log_and_learner_list(
