@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,10 +17,12 @@ from django.urls import reverse
 from attendance.models import AttendanceSource, Registration
 from attendance.services.marking import Mark, attendance_mark
 from attendance.services.registration import registration_create
-from compliance.models import Certification
+from compliance.models import AudienceKind, Certification
+from compliance.services.certifications import requirement_create
 from compliance.services.sign_off import sign_off_and_certify
 from tests import factories
 from tests.conftest import NOW, at
+from tms.roles import Role
 
 pytestmark = pytest.mark.django_db
 LATER = dt.datetime(2030, 6, 1, 8, 0, tzinfo=dt.UTC)
@@ -182,3 +185,16 @@ def test_links_to_the_record_from_the_matrix_log_and_learner_list(
     assert record in client.get(reverse("manage:learners-list")).content.decode()
     log = client.get(reverse("compliance:audit-log"), {"object_type": "auth_user"})
     assert record in log.content.decode()
+
+
+def test_the_matrix_links_each_person_to_their_record_for_readers(
+    page_client, learner, auditor, certification
+):
+    requirement_create(
+        name="Everyone on site",
+        certifications=[certification],
+        audience=AudienceKind.ROLE,
+        group=Group.objects.get_or_create(name=Role.LEARNER)[0],
+    )
+    html = page_client(auditor).get(reverse("compliance:matrix")).content.decode()
+    assert _record(learner) in html
