@@ -208,7 +208,10 @@ def test_a_refusal_by_the_lrs_is_a_permanent_failure_shown_in_the_ledger(
     client.force_login(coordinator)
     page = client.get(reverse("notifications:message-list"), {"status": "failed"})
     assert page.status_code == 200
-    assert "The LRS refused the statement (HTTP 400" in page.content.decode()
+    text = page.content.decode()
+    assert "The LRS refused the statement (HTTP 400" in text
+    assert "xAPI statement" in text
+    assert f"{learner.get_full_name() or learner.username} attended Workplace safety" in text
 
 
 def test_statements_wait_in_the_outbox_while_no_worker_runs(
