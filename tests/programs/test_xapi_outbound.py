@@ -296,3 +296,29 @@ def test_a_late_edit_that_keeps_completion_but_changes_minutes_resends_attended_
     new_attended = next(b for b in later if b["verb"]["id"] == ATTENDED)
     assert new_attended["result"]["duration"] == "PT1H35M"
     assert _parsed(new_attended).result.duration == dt.timedelta(minutes=95)
+
+
+def test_signing_off_on_the_page_queues_the_statements_too(
+    lrs, attended_session, instructor, learner
+):
+    session = attended_session({learner: AttendanceStatus.PRESENT})
+    client = Client()
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(instructor.user)
+        response = client.post(reverse("attendance:attendance-sign-off", args=[session.pk]))
+    assert response.status_code == 302
+    assert "/login" not in response["Location"]
+    assert len(_xapi_rows()) == 2
+
+
+def test_a_refused_sign_off_queues_no_statement(lrs, attended_session, instructor, learner):
+    session = attended_session({})
+    registration_create(session_id=session.pk, learner=learner, now=NOW)  # never marked
+    client = APIClient()
+    client.force_authenticate(instructor.user)
+    with time_machine.travel(AFTER, tick=False):
+        response = client.post(
+            f"/api/v1/sessions/{session.pk}/attendance/sign-off/", {}, format="json"
+        )
+    assert response.status_code == 409
+    assert _xapi_rows() == []
