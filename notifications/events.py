@@ -91,3 +91,19 @@ def attendance_sign_off_due(session_id: int, user_id: int) -> str:
     """The reminder that a session's attendance is still not signed off: once per session
     and recipient."""
     return f"attendance.sign_off_due:{session_id}:{user_id}"
+
+
+def xapi_statements(session_id: int) -> str:
+    """The prefix shared by every xAPI statement (and voiding) about one session."""
+    return f"xapi:{session_id}:"
+
+
+def xapi_statement(session_id: int, learner_id: int, verb: str, version: int) -> str:
+    """Version `version` of the `verb` statement about one learner in one session: a late edit
+    that changes what the statement says is a new version (the old one is voided)."""
+    return f"{xapi_statements(session_id)}{learner_id}:{verb}:v{version}"
+
+
+def xapi_voiding(session_id: int, learner_id: int, verb: str, version: int) -> str:
+    """The statement voiding version `version` of a `verb` statement (once per version)."""
+    return f"{xapi_statement(session_id, learner_id, verb, version)}:void"

@@ -20,6 +20,8 @@ from tms.models import TimeStampedModel
 
 class MessageChannel(models.TextChoices):
     EMAIL = "email", _("Email")
+    # An xAPI statement PUT to the configured LRS (notifications.transports.XapiTransport).
+    XAPI = "xapi", _("xAPI statement")
 
 
 class MessageStatus(models.TextChoices):
@@ -80,6 +82,13 @@ class OutboxMessage(TimeStampedModel):
                 fields=["available_at"], condition=Q(status="queued"), name="outbox_due_messages"
             ),
             models.Index(fields=["status", "created_at"]),
+            # What was said to the LRS about a session: its xAPI rows by event-key prefix.
+            models.Index(
+                fields=["event_key"],
+                condition=Q(channel="xapi"),
+                name="outbox_xapi_by_event",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -134,6 +134,12 @@ def message_send(*, message_id: int, now: dt.datetime | None = None) -> str:
     try:
         rendered = registry.build(message)
         transport_for(message.channel).deliver(message, rendered)
+    except transports.PermanentFailure as refusal:
+        # Refused for good (an LRS's 4xx): no retry; the ledger shows why, and it can be resent.
+        OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.FAILED, last_error=str(refusal)[:2000], updated_at=now
+        )
+        return MessageStatus.FAILED
     except registry.Superseded as reason:
         OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
             status=MessageStatus.SKIPPED, last_error=str(reason)[:2000], updated_at=now

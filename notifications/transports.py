@@ -7,10 +7,15 @@ retries with backoff); it never decides whether a message should go.
 
 from __future__ import annotations
 
+import base64
+import http.client
+import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -19,6 +24,13 @@ from django.utils import timezone
 
 from notifications.models import MessageChannel, OutboxMessage
 from notifications.registry import Rendered
+
+logger = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """The far end refused the message for good (an LRS's 400, 401, 403...): retrying cannot
+    help, so the dispatcher marks it failed at once, with this reason in the ledger."""
 
 
 class Transport(Protocol):
@@ -95,8 +107,59 @@ class EmailTransport:
         return email
 
 
+XAPI_VERSION = "1.0.3"
+
+
+class XapiTransport:
+    """PUTs the row's statement (built when it was queued, so every retry sends the same bytes
+    under the same id) to `<XAPI_LRS_ENDPOINT>statements?statementId=<id>` with HTTP Basic
+    credentials and `X-Experience-API-Version: 1.0.3`.
+
+    200/204 is delivered. 409 too: the id is fixed per statement, so the LRS already holds
+    this one (an earlier attempt whose answer was lost). 429, 5xx and network errors raise for
+    a retry with backoff; any other answer is a `PermanentFailure`."""
+
+    def deliver(self, message: OutboxMessage, rendered: Rendered) -> None:
+        statement = rendered.context["statement"]
+        endpoint = settings.XAPI_LRS_ENDPOINT
+        if not endpoint:
+            raise PermanentFailure("No LRS is configured (XAPI_LRS_ENDPOINT is empty).")
+        url = urlsplit(endpoint)
+        path = f"{url.path.rstrip('/')}/statements?{urlencode({'statementId': statement['id']})}"
+        body = json.dumps(statement, separators=(",", ":"), ensure_ascii=False).encode()
+        credentials = f"{settings.XAPI_LRS_USERNAME}:{settings.XAPI_LRS_PASSWORD}".encode()
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(credentials).decode("ascii"),
+            "X-Experience-API-Version": XAPI_VERSION,
+            "Content-Type": "application/json",
+        }
+        connection_class = (
+            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(
+            url.netloc.rpartition("@")[2], timeout=settings.XAPI_LRS_TIMEOUT_SECONDS
+        )
+        try:
+            connection.request("PUT", path, body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read(2000).decode("utf-8", "replace").strip()
+        finally:
+            connection.close()
+        status = response.status
+        if status in (200, 204):
+            return
+        if status == 409:
+            logger.info("The LRS already holds statement %s (409)", statement["id"])
+            return
+        said = f"HTTP {status} {response.reason}" + (f": {answer}" if answer else "")
+        if status == 429 or status >= 500:
+            raise ConnectionError(f"The LRS is unavailable ({said})")
+        raise PermanentFailure(f"The LRS refused the statement ({said})")
+
+
 EMAIL = EmailTransport()
-TRANSPORTS: dict[str, Transport] = {MessageChannel.EMAIL: EMAIL}
+XAPI = XapiTransport()
+TRANSPORTS: dict[str, Transport] = {MessageChannel.EMAIL: EMAIL, MessageChannel.XAPI: XAPI}
 
 
 @contextmanager

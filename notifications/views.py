@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from notifications import registry
 from notifications.health import delivery_health
-from notifications.models import MessageStatus, OutboxMessage
+from notifications.models import MessageChannel, MessageStatus, OutboxMessage
 from notifications.selectors import ledger
 from notifications.services import message_resend
 from tms.exceptions import DomainError
@@ -58,7 +58,12 @@ def message_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for message in page.object_list:
         # Until it is sent a message has no subject: name it after its template.
-        message.label = message.subject or message.template.replace("_", " ").capitalize()
+        message.label = (
+            message.subject
+            # An xAPI statement says what it is about when it is queued.
+            or (message.context.get("summary") if message.channel == MessageChannel.XAPI else "")
+            or message.template.replace("_", " ").capitalize()
+        )
     context = {
         "form": form,
         "page": page,

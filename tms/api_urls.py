@@ -13,17 +13,11 @@ from attendance import check_in_api, participant_report_api, roster_api
 from compliance import api as compliance_api
 from compliance import audit_api
 from compliance.exports import api as exports_api
-from compliance.services.marking import (
-    entry_resolve_and_certify,
-    mark_all_present_and_certify,
-    mark_and_certify,
-    report_import_and_certify,
-)
-from compliance.services.sign_off import sign_off_and_certify
 from instructors import api as instructors_api
 from notifications import api as notifications_api
 from scheduling import api as scheduling_api
 from scheduling.availability_api import SessionAvailabilityApi
+from tms import sign_off as doors
 from venues import api as venues_api
 
 scheduling_patterns = [
@@ -200,17 +194,17 @@ attendance_patterns = [
     ),
     path(
         "sessions/<id:pk>/attendance/",
-        marking_api.AttendanceSheetApi.as_view(mark=mark_and_certify),
+        marking_api.AttendanceSheetApi.as_view(mark=doors.mark),
         name="attendance-detail",
     ),
     path(
         "sessions/<id:pk>/attendance/blocks/<id:block_pk>/all-present/",
-        marking_api.AttendanceAllPresentApi.as_view(mark_all=mark_all_present_and_certify),
+        marking_api.AttendanceAllPresentApi.as_view(mark_all=doors.mark_all_present),
         name="attendance-all-present",
     ),
     path(
         "sessions/<id:pk>/attendance/sign-off/",
-        marking_api.AttendanceSignOffApi.as_view(sign_off=sign_off_and_certify),
+        marking_api.AttendanceSignOffApi.as_view(sign_off=doors.sign_off),
         name="attendance-sign-off",
     ),
     path(
@@ -223,9 +217,7 @@ attendance_patterns = [
 attendance_patterns += [
     path(
         "blocks/<id:pk>/participant-reports/",
-        participant_report_api.ParticipantReportImportApi.as_view(
-            importer=report_import_and_certify
-        ),
+        participant_report_api.ParticipantReportImportApi.as_view(importer=doors.report_import),
         name="participant-report-import",
     ),
     path(
@@ -235,9 +227,7 @@ attendance_patterns += [
     ),
     path(
         "participant-report-entries/<id:pk>/resolve/",
-        participant_report_api.ParticipantEntryResolveApi.as_view(
-            resolve=entry_resolve_and_certify
-        ),
+        participant_report_api.ParticipantEntryResolveApi.as_view(resolve=doors.entry_resolve),
         name="participant-entry-resolve",
     ),
 ]

@@ -273,6 +273,31 @@ INVITE_ORGANIZER_EMAIL = os.environ.get("INVITE_ORGANIZER_EMAIL", "training@loca
 INVITE_ORGANIZER_NAME = os.environ.get("INVITE_ORGANIZER_NAME", "Training team")
 INVITE_UID_DOMAIN = os.environ.get("INVITE_UID_DOMAIN", "tms.local")
 
+# --- xAPI: statements to an external LRS ------------------------------------------------------
+# Off (no outbox rows) unless XAPI_LRS_ENDPOINT is set: then signed-off attendance goes to the
+# LRS as `attended` / `completed` statements (programs/outbound), with HTTP Basic credentials.
+XAPI_LRS_ENDPOINT = os.environ.get("XAPI_LRS_ENDPOINT", "").strip()
+if XAPI_LRS_ENDPOINT:
+    if not re.match(r"^https?://[^/\s]+", XAPI_LRS_ENDPOINT):
+        raise ImproperlyConfigured(
+            f"XAPI_LRS_ENDPOINT must be an http(s) URL; got {XAPI_LRS_ENDPOINT!r}"
+        )
+    XAPI_LRS_ENDPOINT = XAPI_LRS_ENDPOINT.rstrip("/") + "/"
+XAPI_LRS_USERNAME = os.environ.get("XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = _secret("XAPI_LRS_PASSWORD") or ""
+if XAPI_LRS_ENDPOINT and not (XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD):
+    raise ImproperlyConfigured(
+        "XAPI_LRS_ENDPOINT is set: set XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD (or "
+        "XAPI_LRS_PASSWORD_FILE), the LRS's Basic credentials, too"
+    )
+XAPI_LRS_TIMEOUT_SECONDS = _int("XAPI_LRS_TIMEOUT_SECONDS", 10, minimum=1)
+# Activity IRIs of courses and sessions start with this; keep it stable once statements went out.
+XAPI_ACTIVITY_BASE = (
+    os.environ.get("XAPI_ACTIVITY_BASE", "").strip() or f"{SITE_URL}/xapi/activities"
+).rstrip("/")
+if not XAPI_ACTIVITY_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("XAPI_ACTIVITY_BASE must be an http(s) IRI")
+
 # --- Auth and security -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

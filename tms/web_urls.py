@@ -5,48 +5,42 @@ from django.urls import include, path
 
 from attendance import attendance_views, participant_report_views
 from attendance import urls as attendance_urls
-from compliance.services.marking import (
-    entry_resolve_and_certify,
-    mark_all_present_and_certify,
-    mark_and_certify,
-    report_import_and_certify,
-)
-from compliance.services.sign_off import sign_off_and_certify
 from scheduling import views as scheduling
 from tms import home, views
+from tms import sign_off as doors
 
 # Attendance's pages, with the marking and sign-off that also issue (or revoke) the
-# certifications the completions earn (compliance builds on attendance, so the two meet here).
+# certifications the completions earn and queue the xAPI statements for the LMS (tms/sign_off.py).
 attendance_pages = [
     *attendance_urls.urlpatterns,
     path(
         "sessions/<id:pk>/attendance/<id:block_pk>/learners/<id:registration_pk>/",
         attendance_views.attendance_mark_row,
-        {"mark": mark_and_certify},
+        {"mark": doors.mark},
         name="attendance-mark",
     ),
     path(
         "sessions/<id:pk>/attendance/<id:block_pk>/all-present/",
         attendance_views.attendance_all_present,
-        {"mark_all": mark_all_present_and_certify},
+        {"mark_all": doors.mark_all_present},
         name="attendance-all-present",
     ),
     path(
         "blocks/<id:pk>/participant-report/",
         participant_report_views.import_report,
-        {"importer": report_import_and_certify},
+        {"importer": doors.report_import},
         name="participant-report-import",
     ),
     path(
         "participant-report-entries/<id:pk>/resolve/",
         participant_report_views.resolve_entry,
-        {"resolve": entry_resolve_and_certify},
+        {"resolve": doors.entry_resolve},
         name="participant-entry-resolve",
     ),
     path(
         "sessions/<id:pk>/attendance/sign-off/",
         attendance_views.attendance_sign_off_page,
-        {"sign_off": sign_off_and_certify},
+        {"sign_off": doors.sign_off},
         name="attendance-sign-off",
     ),
 ]

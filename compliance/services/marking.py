@@ -56,8 +56,13 @@ def mark_and_certify(*, now: dt.datetime, **mark: Any) -> Marked:
     argument but `now` unchanged) and, when that late edit changed their completion, issue or
     revoke its certificates, atomically. Its result is returned."""
     with transaction.atomic(durable=True):
-        marked = attendance_mark_outcome(now=now, **mark)
-        _certify_changes_locked([marked], now)
+        return mark_and_certify_in_transaction(now=now, **mark)
+
+
+def mark_and_certify_in_transaction(*, now: dt.datetime, **mark: Any) -> Marked:
+    """`mark_and_certify` inside the caller's transaction (tms/sign_off.py)."""
+    marked = attendance_mark_outcome(now=now, **mark)
+    _certify_changes_locked([marked], now)
     return marked
 
 
@@ -66,8 +71,13 @@ def mark_all_present_and_certify(*, now: dt.datetime, **mark: Any) -> list[Marke
     argument but `now` unchanged) and the certificates of the completions it changed (after
     sign-off), atomically."""
     with transaction.atomic(durable=True):
-        marked = attendance_mark_all_present(now=now, **mark)
-        _certify_changes_locked(marked, now)
+        return mark_all_present_and_certify_in_transaction(now=now, **mark)
+
+
+def mark_all_present_and_certify_in_transaction(*, now: dt.datetime, **mark: Any) -> list[Marked]:
+    """`mark_all_present_and_certify` inside the caller's transaction (tms/sign_off.py)."""
+    marked = attendance_mark_all_present(now=now, **mark)
+    _certify_changes_locked(marked, now)
     return marked
 
 
@@ -76,9 +86,16 @@ def report_import_and_certify(*, block_id: int, now: dt.datetime, **report: Any)
     every other keyword argument unchanged) and certify the session's completions as they now
     stand, atomically. A repeat of an imported file changes nothing and certifies nothing."""
     with transaction.atomic(durable=True):
-        result = participant_report_import(block_id=block_id, now=now, **report)
-        if not result.already_imported:
-            _certify_session_of_block_locked(block_id, now)
+        return report_import_and_certify_in_transaction(block_id=block_id, now=now, **report)
+
+
+def report_import_and_certify_in_transaction(
+    *, block_id: int, now: dt.datetime, **report: Any
+) -> ImportResult:
+    """`report_import_and_certify` inside the caller's transaction (tms/sign_off.py)."""
+    result = participant_report_import(block_id=block_id, now=now, **report)
+    if not result.already_imported:
+        _certify_session_of_block_locked(block_id, now)
     return result
 
 
@@ -89,6 +106,13 @@ def entry_resolve_and_certify(
     keyword argument unchanged) and certify the session's completions as they now stand,
     atomically."""
     with transaction.atomic(durable=True):
-        entry = participant_entry_resolve(entry_id=entry_id, now=now, **resolution)
-        _certify_session_of_block_locked(entry.report.block_id, now)
+        return entry_resolve_and_certify_in_transaction(entry_id=entry_id, now=now, **resolution)
+
+
+def entry_resolve_and_certify_in_transaction(
+    *, entry_id: int, now: dt.datetime, **resolution: Any
+) -> ParticipantReportEntry:
+    """`entry_resolve_and_certify` inside the caller's transaction (tms/sign_off.py)."""
+    entry = participant_entry_resolve(entry_id=entry_id, now=now, **resolution)
+    _certify_session_of_block_locked(entry.report.block_id, now)
     return entry

@@ -30,6 +30,14 @@ def sign_off_and_certify(
     unchanged; its result is returned."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
-        result = attendance_sign_off(session_id=session_id, now=now, **sign_off)
-        certifications_issue_for_session(session_id=session_id, now=now)
+        return sign_off_and_certify_in_transaction(session_id=session_id, now=now, **sign_off)
+
+
+def sign_off_and_certify_in_transaction(
+    *, session_id: int, now: dt.datetime, **sign_off: Any
+) -> SignedOff:
+    """`sign_off_and_certify` inside the caller's transaction (the composition root adds the
+    xAPI statements to the same one: tms/sign_off.py)."""
+    result = attendance_sign_off(session_id=session_id, now=now, **sign_off)
+    certifications_issue_for_session(session_id=session_id, now=now)
     return result

@@ -49,6 +49,16 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"DEBUG": "1", "EMAIL_URL": "carrier-pigeon"}, "EMAIL_URL is not a valid email URL"),
         ({"DEBUG": "1", "TRUSTED_PROXY_HEADER": "HTTP_X_FORWARDED_FOR"}, "TRUSTED_PROXY_HEADER"),
         ({"DEBUG": "1", "TRUSTED_PROXY_COUNT": "0"}, "TRUSTED_PROXY_COUNT must be at least 1"),
+        ({"DEBUG": "1", "XAPI_LRS_ENDPOINT": "lrs.example.org"}, "XAPI_LRS_ENDPOINT must be"),
+        (
+            {"DEBUG": "1", "XAPI_LRS_ENDPOINT": "https://lrs.example.org/xapi/"},
+            "set XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD",
+        ),
+        (
+            {"DEBUG": "1", "XAPI_LRS_TIMEOUT_SECONDS": "0"},
+            "XAPI_LRS_TIMEOUT_SECONDS must be at least 1",
+        ),
+        ({"DEBUG": "1", "XAPI_ACTIVITY_BASE": "urn:tms"}, "XAPI_ACTIVITY_BASE must be"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_a_message(env, message):
